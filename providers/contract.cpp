@@ -1,0 +1,25 @@
+#include "providers/contract.h"
+
+#include <algorithm>
+
+namespace switchyard {
+
+bool ChatRequest::sent(const std::string& parameter) const {
+  return std::find(parameters_sent.begin(), parameters_sent.end(), parameter) != parameters_sent.end();
+}
+
+std::string normalize_finish_reason(const std::string& native) {
+  if (native.empty()) return "";
+  if (native == "stop" || native == "end_turn" || native == "stop_sequence" || native == "eos" ||
+      native == "COMPLETE" || native == "STOP")
+    return "stop";
+  if (native == "length" || native == "max_tokens" || native == "model_length" || native == "MAX_TOKENS")
+    return "length";
+  if (native == "tool_calls" || native == "tool_use" || native == "function_call") return "tool_calls";
+  if (native == "content_filter" || native == "SAFETY" || native == "RECITATION" || native == "refusal")
+    return "content_filter";
+  if (native == "error") return "error";
+  return "stop";
+}
+
+}  // namespace switchyard
