@@ -1,0 +1,109 @@
+// Plain rows the store reads and writes. Money is integer picodollars (1e-12 USD);
+// times are unix milliseconds unless a name says otherwise.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard::db {
+
+// One upstream try of a request (routing: ordered attempts until one yields a first event).
+struct AttemptRecord {
+  int attempt = 0;  // 0-based order tried
+  std::string provider;
+  std::string upstream_model;
+  int status = 0;              // HTTP status it produced (200 for the one that answered)
+  std::string error_kind;      // error_kind_name() of the failure, "" on success
+  std::string error_message;
+  std::optional<int64_t> latency_ms;  // to first event; nullopt when none came
+  int64_t created = 0;
+
+  bool operator==(const AttemptRecord&) const = default;
+};
+
+// One request, as the ledger stores it (table `usage`, one row per generation id).
+struct UsageRecord {
+  std::string generation_id;  // "gen-..."; unique
+  std::string key_hash;       // SHA-256 hex of the API key; never the key
+  std::string model;          // public model id the client asked for
+  std::string provider;
+  std::string upstream_model;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t cost_pico = 0;
+  int status = 0;  // HTTP status of the response
+  std::string error_message;
+  std::optional<int64_t> latency_ms;  // to first byte; nullopt when no byte was sent
+  int64_t total_ms = 0;
+  int64_t generation_ms = 0;
+  bool streamed = false;
+  bool cancelled = false;
+  std::string finish_reason;
+  std::string native_finish_reason;
+  bool usage_estimated = false;  // tokens counted locally because upstream sent no usage
+  std::string http_referer;
+  std::string x_title;
+  int64_t created = 0;  // 0 when pushed: the ledger writer stamps the time it was pushed
+  std::vector<AttemptRecord> attempts;
+
+  bool operator==(const UsageRecord&) const = default;
+};
+
+struct ApiKeyRow {
+  std::string key_hash;
+  std::string name;
+  std::string label;  // "sk-sy-v1-abc...xyz": enough to recognise a key, never the key
+  std::optional<int64_t> limit_pico;  // nullopt = unlimited
+  bool disabled = false;
+  int64_t created = 0;
+  int64_t usage_pico = 0;  // sum of cost_pico over the key's usage rows
+
+  bool operator==(const ApiKeyRow&) const = default;
+};
+
+// Returned once by Store::create_key: the only time the plaintext key exists.
+struct CreatedKey {
+  std::string key;
+  ApiKeyRow row;
+};
+
+// One endpoint's counts for one minute. upsert adds these to what is stored, so the
+// health tracker may flush partial minutes as often as it likes.
+struct HealthBucket {
+  std::string provider;
+  std::string model;  // public model id
+  std::string upstream_model;
+  int64_t minute = 0;  // unix ms / 60000
+  int64_t requests = 0;
+  int64_t failures = 0;
+  int64_t ttft_ms_sum = 0;
+  int64_t ttft_count = 0;
+  int64_t tokens = 0;  // completion tokens
+  int64_t gen_ms = 0;  // time spent generating those tokens
+  // Latency histogram counts; bucket i's upper edge is kLatencyEdgesMs[i] (last = overflow).
+  // Merged element-wise on upsert; empty means no latencies recorded.
+  std::vector<int64_t> latency_hist;
+
+  bool operator==(const HealthBucket&) const = default;
+};
+
+// Upper edges (ms) of HealthBucket::latency_hist buckets; one more bucket holds the rest.
+inline constexpr int64_t kLatencyEdgesMs[] = {100, 250, 500, 1000, 2500, 5000, 10000};
+inline constexpr size_t kLatencyBuckets = std::size(kLatencyEdgesMs) + 1;
+
+struct CircuitState {
+  std::string provider;
+  std::string upstream_model;
+  int64_t consecutive_failures = 0;
+  int64_t open_until_ms = 0;  // 0 or past = closed
+  int64_t updated = 0;
+
+  bool operator==(const CircuitState&) const = default;
+};
+
+}  // namespace switchyard::db
