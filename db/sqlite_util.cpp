@@ -24,33 +24,35 @@ Error sqlite_error(sqlite3* db, int rc, const char* call, std::string_view sql, 
   return Error{std::move(msg), rc & 0xff};
 }
 
-std::expected<Stmt, Error> Stmt::prepare(sqlite3* db, std::string_view sql) {
+std::expected<Stmt, Error> Stmt::prepare(sqlite3* db, std::string_view sql, std::source_location where) {
   sqlite3_stmt* s = nullptr;
-  SQLITE_CHECK(db, sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr), sql);
+  SQLITE_CHECK_AT(db, sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr), sql, where);
   return Stmt(db, s);
 }
 
-std::expected<bool, Error> Stmt::step() {
+std::expected<bool, Error> Stmt::step(std::source_location where) {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return std::unexpected(sqlite_error(db_, rc, "sqlite3_step", sqlite3_sql(stmt_), __FILE__, __LINE__));
+  return std::unexpected(sqlite_error(db_, rc, "sqlite3_step", sqlite3_sql(stmt_), where.file_name(),
+                                      static_cast<int>(where.line())));
 }
 
-std::expected<void, Error> Stmt::run() {
+std::expected<void, Error> Stmt::run(std::source_location where) {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) rc = SQLITE_DONE;  // a statement with RETURNING; rows are not wanted
   // Reset before returning so the statement is reusable even after a failure.
   std::string sql = rc == SQLITE_DONE ? std::string() : std::string(sqlite3_sql(stmt_));
-  Error err = rc == SQLITE_DONE ? Error{} : sqlite_error(db_, rc, "sqlite3_step", sql, __FILE__, __LINE__);
+  Error err = rc == SQLITE_DONE ? Error{} : sqlite_error(db_, rc, "sqlite3_step", sql, where.file_name(),
+                                                                 static_cast<int>(where.line()));
   reset();
   if (rc != SQLITE_DONE) return std::unexpected(std::move(err));
   return {};
 }
 
-std::expected<void, Error> exec(sqlite3* db, std::string_view sql) {
+std::expected<void, Error> exec(sqlite3* db, std::string_view sql, std::source_location where) {
   std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
-  SQLITE_CHECK(db, sqlite3_exec(db, text.c_str(), nullptr, nullptr, nullptr), sql);
+  SQLITE_CHECK_AT(db, sqlite3_exec(db, text.c_str(), nullptr, nullptr, nullptr), sql, where);
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,15 @@ Error sqlite_error(sqlite3* db, int rc, const char* call, std::string_view sql, 
                    int line);
 
 inline bool sqlite_ok(int rc) { return rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE; }
+
+// Like SQLITE_CHECK, for helpers that report their caller's location instead of their own.
+#define SQLITE_CHECK_AT(db, call, sql, where)                                                \
+  do {                                                                                       \
+    int sqlite_check_rc_ = (call);                                                           \
+    if (!::switchyard::db::sqlite_ok(sqlite_check_rc_))                                      \
+      return std::unexpected(::switchyard::db::sqlite_error(                                 \
+          (db), sqlite_check_rc_, #call, (sql), (where).file_name(), static_cast<int>((where).line()))); \
+  } while (0)
 
 // Evaluates a SQLite C call; on failure returns std::unexpected(Error) from the enclosing
 // function, which must return std::expected<..., db::Error>. `sql` is the statement text.
@@ -40,7 +50,9 @@ inline bool sqlite_ok(int rc) { return rc == SQLITE_OK || rc == SQLITE_ROW || rc
 // One prepared statement. Bind indexes are 1-based, column indexes 0-based (as in SQLite).
 class Stmt {
  public:
-  static std::expected<Stmt, Error> prepare(sqlite3* db, std::string_view sql);
+  // `where` defaults to the caller, so errors name the line that ran the statement.
+  static std::expected<Stmt, Error> prepare(sqlite3* db, std::string_view sql,
+                                            std::source_location where = std::source_location::current());
   Stmt(Stmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
   Stmt& operator=(Stmt&&) = delete;
   Stmt(const Stmt&) = delete;
@@ -61,9 +73,9 @@ class Stmt {
   }
 
   // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> Error.
-  std::expected<bool, Error> step();
+  std::expected<bool, Error> step(std::source_location where = std::source_location::current());
   // Runs to completion (for INSERT/UPDATE/DELETE), then resets for reuse.
-  std::expected<void, Error> run();
+  std::expected<void, Error> run(std::source_location where = std::source_location::current());
   void reset() { sqlite3_reset(stmt_); sqlite3_clear_bindings(stmt_); }
 
   int64_t col_int(int i) const { return sqlite3_column_int64(stmt_, i); }
@@ -86,7 +98,8 @@ class Stmt {
 };
 
 // Runs SQL text that may hold several statements and returns no rows.
-std::expected<void, Error> exec(sqlite3* db, std::string_view sql);
+std::expected<void, Error> exec(sqlite3* db, std::string_view sql,
+                                std::source_location where = std::source_location::current());
 
 // BEGIN IMMEDIATE now (take the write lock up front so busy_timeout applies at BEGIN,
 // not as a deadlock later), ROLLBACK on destruction unless commit() succeeded.
