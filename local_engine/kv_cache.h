@@ -1,0 +1,56 @@
+// KV cache for continuous batching: n_seq_max independent sequences x n_ctx positions.
+// Layout per layer: K and V are F32 [n_seq_max, n_ctx, n_kv_head * head_dim] (F32 keeps the
+// attention loop simple and exact; 2 x n_layer x n_seq_max x n_ctx x kv_dim x 4 bytes).
+// Memory is reserved up front (virtual; pages are touched only when positions are used),
+// and bytes_needed() lets the scheduler decide admission before allocating anything.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "local_engine/status.h"
+
+namespace switchyard::engine {
+
+struct ModelConfig;
+
+class KvCache {
+ public:
+  static size_t bytes_needed(const ModelConfig& config, int n_seq_max, int n_ctx);
+  // n_ctx 0 means the model's training context length.
+  static Result<KvCache> create(const ModelConfig& config, int n_seq_max, int n_ctx);
+
+  int n_seq_max() const { return n_seq_max_; }
+  int n_ctx() const { return n_ctx_; }
+  int n_layer() const { return n_layer_; }
+  int64_t kv_dim() const { return kv_dim_; }
+  size_t bytes() const { return bytes_needed_; }
+
+  // Positions [0, seq_len(seq)) hold valid K/V. A forward may write position p of seq only
+  // if p <= seq_len(seq) (append, or overwrite and truncate).
+  int seq_len(int seq) const { return seq_len_[size_t(seq)]; }
+  void clear_seq(int seq) { seq_len_[size_t(seq)] = 0; }
+  void truncate_seq(int seq, int len) {
+    if (len < seq_len_[size_t(seq)]) seq_len_[size_t(seq)] = len < 0 ? 0 : len;
+  }
+  void clear_all() { for (auto& n : seq_len_) n = 0; }
+
+  float* k(int layer, int seq, int pos) { return k_[size_t(layer)].get() + offset(seq, pos); }  // F32 [kv_dim]
+  float* v(int layer, int seq, int pos) { return v_[size_t(layer)].get() + offset(seq, pos); }  // F32 [kv_dim]
+  const float* k(int layer, int seq, int pos) const { return k_[size_t(layer)].get() + offset(seq, pos); }
+  const float* v(int layer, int seq, int pos) const { return v_[size_t(layer)].get() + offset(seq, pos); }
+
+  void set_seq_len(int seq, int len) { seq_len_[size_t(seq)] = len; }  // used by forward
+
+ private:
+  size_t offset(int seq, int pos) const { return (size_t(seq) * size_t(n_ctx_) + size_t(pos)) * size_t(kv_dim_); }
+  int n_seq_max_ = 0, n_ctx_ = 0, n_layer_ = 0;
+  int64_t kv_dim_ = 0;
+  size_t bytes_needed_ = 0;
+  std::vector<std::unique_ptr<float[]>> k_, v_;  // per layer: F32 [n_seq_max, n_ctx, kv_dim]
+  std::vector<int> seq_len_;
+};
+
+}  // namespace switchyard::engine
