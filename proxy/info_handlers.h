@@ -1,0 +1,17 @@
+// Read-only API surface: models, one generation, the calling key.
+#pragma once
+
+#include <httplib.h>
+
+#include "proxy/app.h"
+
+namespace switchyard::proxy {
+
+void handle_models(App& app, const httplib::Request& req, httplib::Response& res);
+void handle_generation(App& app, const httplib::Request& req, httplib::Response& res);
+void handle_key(App& app, const httplib::Request& req, httplib::Response& res);
+
+// The parameters a model's endpoints accept (union), in OpenRouter's naming.
+std::vector<std::string> supported_parameters(const ModelConfig& model);
+
+}  // namespace switchyard::proxy
