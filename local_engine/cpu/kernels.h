@@ -1,0 +1,45 @@
+// CPU matmul kernels, one set per ISA (scalar reference, AVX2+FMA, AVX-512 VNNI), each in
+// its own translation unit compiled with its own flags and chosen at run time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "local_engine/backend.h"
+
+namespace switchyard::engine::cpu {
+
+// Computes y[i * y_stride + r] = W[r, :] . x_i for rows r in [r0, r1) and tokens i < n,
+// x_i = row (act_index ? act_index[i] : i) of act (act_stride bytes apart, in
+// act_type_for(w.type) format). Kernels tile over rows and tokens so that a block of
+// weights loaded once is used for several tokens.
+using GemmFn = void (*)(const WeightMatrix& w, int64_t r0, int64_t r1, const uint8_t* act, size_t act_stride,
+                        const int32_t* act_index, int64_t n, float* y, int64_t y_stride);
+// x: F32 [n] -> one activation row.
+using QuantizeFn = void (*)(const float* x, void* out, int64_t n);
+
+constexpr int kNumTypes = 7;
+int type_slot(GgmlType t);  // f32 0, f16 1, bf16 2, q8_0 3, q4_0 4, q4_k 5, q6_k 6
+
+struct KernelSet {
+  const char* name;
+  GemmFn gemm[kNumTypes];
+  QuantizeFn quantize_q8_0;
+  QuantizeFn quantize_q8_k;
+};
+
+const KernelSet& kernels_scalar();
+const KernelSet* kernels_avx2();    // null when not built or unsupported by this CPU
+const KernelSet* kernels_avx512();  // null when not built or unsupported by this CPU
+const KernelSet& best_kernels();
+const KernelSet* kernels_by_name(const char* name);  // "scalar", "avx2", "avx512"
+
+// Float helpers shared by the model (plain loops; the compiler vectorizes them).
+void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps);  // out = x / rms(x) * w
+void softmax(float* x, int64_t n);                                                 // in place
+void swiglu(float* g, const float* u, int64_t n);                                  // g = silu(g) * u
+// Rotates adjacent pairs (x[2i], x[2i+1]) of each of n_heads heads (ggml rope mode 0):
+// theta_i = pos * freq_base^(-2i/rope_dim), for 2i < rope_dim.
+void rope(float* x, int n_heads, int head_dim, int rope_dim, int pos, float freq_base);
+
+}  // namespace switchyard::engine::cpu
