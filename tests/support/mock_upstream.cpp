@@ -2,8 +2,14 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "providers/json_writer.h"
@@ -19,6 +25,25 @@ bool iequals(const std::string& a, const std::string& b) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
+// httplib 0.11 has no way to close idle keep-alive connections on stop(): a worker waits
+// out the keep-alive timeout for a pooled client connection to speak again. Shutting down
+// the accepted sockets (local port == ours, with a peer) wakes those workers at once.
+void shutdown_accepted_sockets(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return;
+  while (dirent* entry = readdir(dir)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 || local.ss_family != AF_INET) continue;
+    if (ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port) != port) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    shutdown(fd, SHUT_RDWR);
+  }
+  closedir(dir);
+}
+
 }  // namespace
 
 std::string RecordedRequest::header(const std::string& name) const {
@@ -182,6 +207,7 @@ MockUpstream::~MockUpstream() {
   }
   changed_.notify_all();
   server_->stop();
+  shutdown_accepted_sockets(port_);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -254,7 +280,7 @@ void MockUpstream::handle(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mutex_);
     ++request_count_;
     if (options_.record_bodies) {
-      RecordedRequest r{req.method, req.path, {}, req.body};
+      RecordedRequest r{req.method, req.path, {}, req.body, req.remote_port};
       for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
       requests_.push_back(std::move(r));
     }

@@ -32,6 +32,7 @@ struct RecordedRequest {
   std::string path;
   std::multimap<std::string, std::string> headers;  // names as sent
   std::string body;
+  int remote_port = 0;  // the client's port: equal ports on one client = a reused connection
   // The first value of a header, case-insensitively; "" when absent.
   std::string header(const std::string& name) const;
 };
