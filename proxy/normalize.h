@@ -12,6 +12,9 @@
 //  - "tools": [] is treated as absent (OpenAI rejects an empty list upstream);
 //  - unknown keys inside `provider`, inside messages and inside stream_options are ignored;
 //  - role "developer" becomes "system"; text parts are joined with "\n" into Message::text.
+// parameters_sent holds the JSON names of the known parameters present (non-null), in body
+// order, "max_tokens" for either spelling; model, models, route, messages, prompt and
+// provider are not listed (they pick the route or carry the conversation).
 // Strictness: integers must be JSON integers (1.0 is rejected), duplicate top-level keys
 // are rejected (parsers disagree on which one wins), `prompt` is only accepted on
 // /v1/completions and `messages` only on /v1/chat/completions.
