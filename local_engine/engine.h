@@ -1,0 +1,156 @@
+// The Engine API: one model, one scheduler thread, many concurrent generations.
+//
+//   auto engine = Engine::open({.model_path = "m.gguf", .max_sequences = 8});
+//   auto gen = (*engine)->submit(request);          // fails fast: bad prompt, queue full
+//   while (auto ev = (*gen)->next()) { ... }        // blocking pull of text deltas
+//   // destroying the handle (or cancel()) frees its sequence slot at the next step
+//
+// Continuous batching: every active sequence advances in ONE batched forward per step.
+// New requests join between steps; their prompts are fed in chunks (prefill_chunk tokens
+// per step shared by all prefilling sequences) so running streams keep flowing. When all
+// sequence slots are busy, requests wait in a queue of max_queue; beyond that submit
+// fails at once with retry_after_seconds (the proxy answers 503 + Retry-After).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "local_engine/chat_template.h"
+#include "local_engine/model.h"
+#include "local_engine/sampler.h"
+#include "local_engine/status.h"
+#include "local_engine/tokenizer.h"
+
+namespace switchyard::engine {
+
+struct EngineOptions {
+  std::string model_path;
+  int threads = 0;                    // 0 = all hardware threads
+  int n_ctx = 0;                      // per sequence; 0 = min(model's, 4096)
+  int max_sequences = 4;              // concurrent generations (KV cache slots)
+  size_t kv_cache_budget_bytes = 0;   // 0 = no limit; else fewer slots to fit
+  int max_queue = 16;                 // waiting requests beyond the busy slots
+  std::string chat_template;          // name (vicuna, mistral, chatml); "" = from GGUF
+  int prefill_chunk = 128;            // prompt tokens per step, all sequences together
+};
+
+struct GenerationRequest {
+  std::vector<ChatMessage> messages;  // chat form, rendered with the engine's template
+  std::optional<std::string> prompt;  // raw completion form (wins over messages); BOS is
+                                      // added, control-token strings stay text
+  SamplingOptions sampling;
+  int max_tokens = 0;                 // 0 = up to the context; always clipped to it
+  std::vector<std::string> stop;
+  bool ignore_eos = false;
+  // Drop the leading space of the first generated word. Default: true for chat (answers
+  // start "Hello", not " Hello"), false for raw prompts (" Paris" continues the text).
+  std::optional<bool> strip_leading_space;
+};
+
+struct GenerationUsage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  double prefill_seconds = 0;  // admission to first sampled token
+  double decode_seconds = 0;   // first sampled token to the last
+  double queue_seconds = 0;    // submit to admission
+};
+
+struct GeneratedToken {
+  int32_t id = 0;
+  std::string piece;                // raw bytes of the token (may be part of a character)
+  float logprob = 0;                // when logprobs were asked for
+  std::vector<TokenLogprob> top;    // top_logprobs alternatives
+};
+
+struct GenerationEvent {
+  enum class Kind { delta, finish, error };
+  Kind kind = Kind::delta;
+  std::string text;                     // delta: text to show now (may be empty)
+  std::optional<GeneratedToken> token;  // delta: the token sampled in this step
+  std::string finish_reason;            // finish: "stop" | "length"
+  std::string native_finish_reason;     // finish: "eos" | "stop_string" | "length"
+  GenerationUsage usage;                // finish
+  std::string error;                    // error (the last event)
+};
+
+struct SubmitError {
+  enum class Kind { invalid_request, overloaded, shutting_down };
+  Kind kind = Kind::invalid_request;
+  std::string message;
+  int retry_after_seconds = 0;  // overloaded: when a retry has a fair chance
+};
+
+// What the scheduler needs from a model: a batched forward over KV slots.
+// Engine::open adapts Model + KvCache; tests may plug in a fake.
+class BatchModel {
+ public:
+  virtual ~BatchModel() = default;
+  virtual int32_t n_vocab() const = 0;    // logits row length
+  virtual int32_t n_ctx() const = 0;      // positions per sequence
+  virtual int32_t n_seq_max() const = 0;  // sequence slots
+  // logits: F32 [n_want_logits, n_vocab], rows in batch order of want_logits tokens.
+  virtual Result<void> forward(std::span<const BatchToken> batch, float* logits) = 0;
+  virtual void clear_seq(int32_t seq) = 0;
+};
+
+struct RequestState;  // shared by a handle and the scheduler (engine_impl.h)
+struct EngineCore;
+
+// A running (or queued) generation. next() blocks for the next event and returns
+// nullopt after the finish or error event. Destroying it cancels the generation.
+class Generation {
+ public:
+  ~Generation();
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+
+  std::optional<GenerationEvent> next();
+  void cancel();
+  int64_t prompt_tokens() const { return prompt_tokens_; }
+
+ private:
+  friend class Engine;
+  Generation(std::shared_ptr<RequestState> state, std::shared_ptr<EngineCore> core, int64_t prompt_tokens)
+      : state_(std::move(state)), core_(std::move(core)), prompt_tokens_(prompt_tokens) {}
+  std::shared_ptr<RequestState> state_;
+  std::shared_ptr<EngineCore> core_;
+  int64_t prompt_tokens_ = 0;
+  bool finished_ = false;
+};
+
+struct EngineInfo {
+  int32_t n_ctx = 0;
+  int32_t n_seq_max = 0;
+  int32_t n_vocab = 0;
+  ChatTemplateKind chat_template = ChatTemplateKind::vicuna;
+  std::string model_name;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> open(const EngineOptions& options);
+  // With any BatchModel (tests, other backends). options.model_path is not read.
+  static Result<std::unique_ptr<Engine>> create(Tokenizer tokenizer, std::unique_ptr<BatchModel> model,
+                                                const EngineOptions& options, ChatTemplateKind chat_template);
+  ~Engine();  // stops the scheduler; live handles get an error event
+
+  std::expected<std::unique_ptr<Generation>, SubmitError> submit(GenerationRequest request);
+
+  // The prompt ids a request would run (for counting and tests).
+  std::expected<std::vector<int32_t>, SubmitError> tokenize_prompt(const GenerationRequest& request) const;
+
+  const Tokenizer& tokenizer() const;
+  const EngineInfo& info() const;
+  size_t queued() const;  // waiting for a slot
+  size_t active() const;  // holding a slot
+
+ private:
+  Engine() = default;
+  std::shared_ptr<EngineCore> core_;
+};
+
+}  // namespace switchyard::engine

@@ -1,0 +1,77 @@
+// A deterministic stand-in for Model in scheduler tests: logits are a pure function of
+// the tokens a sequence slot holds, so a sequence's output cannot depend on what else is
+// in the batch unless the scheduler mixes slots up. It checks the batch contract
+// (positions contiguous per slot) and records batch shapes.
+#pragma once
+
+#include <mutex>
+#include <set>
+
+#include "local_engine/engine.h"
+
+namespace switchyard::engine::test {
+
+struct FakeModelStats {
+  std::mutex mu;
+  int forwards = 0;
+  int max_seqs_in_batch = 0;
+  int max_batch = 0;
+  std::vector<int> clears;
+};
+
+class FakeModel : public BatchModel {
+ public:
+  FakeModel(int32_t n_vocab, int32_t n_ctx, int32_t n_seq, std::shared_ptr<FakeModelStats> stats, int32_t eos_after = 0)
+      : n_vocab_(n_vocab), n_ctx_(n_ctx), n_seq_(n_seq), stats_(std::move(stats)), eos_after_(eos_after),
+        hist_(static_cast<size_t>(n_seq)) {}
+  int32_t n_vocab() const override { return n_vocab_; }
+  int32_t n_ctx() const override { return n_ctx_; }
+  int32_t n_seq_max() const override { return n_seq_; }
+  void clear_seq(int32_t seq) override {
+    hist_[static_cast<size_t>(seq)].clear();
+    std::lock_guard lk(stats_->mu);
+    stats_->clears.push_back(seq);
+  }
+  Result<void> forward(std::span<const BatchToken> batch, float* logits) override {
+    std::set<int32_t> seqs;
+    size_t row = 0;
+    for (const auto& t : batch) {
+      auto& h = hist_[static_cast<size_t>(t.seq)];
+      if (t.pos != static_cast<int32_t>(h.size()) || t.pos >= n_ctx_)
+        return std::unexpected(Error{"fake: bad position"});
+      h.push_back(t.token);
+      seqs.insert(t.seq);
+      if (!t.want_logits) continue;
+      fill(h, logits + row * static_cast<size_t>(n_vocab_));
+      ++row;
+    }
+    std::lock_guard lk(stats_->mu);
+    ++stats_->forwards;
+    stats_->max_seqs_in_batch = std::max(stats_->max_seqs_in_batch, static_cast<int>(seqs.size()));
+    stats_->max_batch = std::max(stats_->max_batch, static_cast<int>(batch.size()));
+    return {};
+  }
+
+ private:
+  // A smooth pseudo-random distribution keyed by the history; tokens 0..2 (unk, BOS,
+  // EOS) are unlikely, except EOS once a sequence holds eos_after tokens.
+  void fill(const std::vector<int32_t>& h, float* out) const {
+    uint64_t x = 1469598103934665603ull;
+    for (int32_t t : h) x = (x ^ static_cast<uint64_t>(t)) * 1099511628211ull;
+    for (int32_t i = 0; i < n_vocab_; ++i) {
+      uint64_t y = (x + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull);
+      y ^= y >> 31;
+      y *= 0xBF58476D1CE4E5B9ull;
+      y ^= y >> 29;
+      out[i] = static_cast<float>(y % 1000) / 100.0f;  // [0, 10)
+    }
+    out[0] = out[1] = out[2] = -20.0f;
+    if (eos_after_ > 0 && static_cast<int32_t>(h.size()) >= eos_after_) out[2] = 50.0f;
+  }
+  int32_t n_vocab_, n_ctx_, n_seq_;
+  std::shared_ptr<FakeModelStats> stats_;
+  int32_t eos_after_;
+  std::vector<std::vector<int32_t>> hist_;
+};
+
+}  // namespace switchyard::engine::test
