@@ -118,21 +118,24 @@ void StreamTranslator::on_event(std::string_view event_name, std::string_view da
     emit_usage(out);
     done_ = true;
   } else if (type == "error") {
-    emit_usage(out);  // what was generated before the failure is still billed
-    emit_error(upstream_error(ErrorContext{provider_name_, 200, 0}, data), out);
+    abort(upstream_error(ErrorContext{provider_name_, 200, 0}, data), out);
   }
   // Unknown event types are ignored: Anthropic's versioning policy allows adding them.
 }
 
-void StreamTranslator::finish(std::vector<Event>& out) {
+void StreamTranslator::abort(Error error, std::vector<Event>& out) {
   if (done_) return;
-  emit_usage(out);
+  emit_usage(out);  // what was generated before the failure is still billed
+  emit_error(std::move(error), out);
+}
+
+void StreamTranslator::finish(std::vector<Event>& out) {
   JsonWriter meta;
   meta.begin_object().field("provider_name", provider_name_).end_object();
-  emit_error(Error{ErrorKind::upstream_error,
-                   started_ ? "anthropic: stream truncated before message_stop" : "anthropic: stream ended before message_start",
-                   0, meta.take(), 0},
-             out);
+  abort(Error{ErrorKind::upstream_error,
+              started_ ? "anthropic: stream truncated before message_stop" : "anthropic: stream ended before message_start",
+              0, meta.take(), 0},
+        out);
 }
 
 }  // namespace switchyard::anthropic

@@ -30,6 +30,10 @@ class StreamTranslator {
   // appends usage so far (when known) and an error event.
   void finish(std::vector<Event>& out);
 
+  // The transfer failed (timeout, lost connection): appends usage so far (when known) and
+  // `error`, unless the stream already ended.
+  void abort(Error error, std::vector<Event>& out);
+
   // message_stop or an error was seen: nothing more will be emitted.
   bool done() const { return done_; }
 
