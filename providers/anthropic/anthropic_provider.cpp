@@ -119,7 +119,7 @@ class AnthropicStream final : public EventStream {
         break;
       case Mode::message:
       case Mode::undecided: {
-        auto message = parse_message_response(body_);
+        auto message = parse_message_response(body_, provider_name_);
         if (message) out = message_events(*message);
         else out.push_back(error_event(std::move(message.error())));
         break;

@@ -3,6 +3,8 @@
 
 #include <simdjson.h>
 
+#include <string_view>
+
 #include "providers/anthropic/response_translation.h"
 
 namespace switchyard::anthropic::detail {
@@ -13,6 +15,15 @@ inline Event make_event(EventKind kind, std::string text = {}) {
   e.kind = kind;
   e.text = std::move(text);
   return e;
+}
+
+// At most `limit` bytes of `s` without splitting a UTF-8 sequence, so error metadata that
+// quotes an upstream body stays valid JSON text.
+inline std::string_view utf8_prefix(std::string_view s, size_t limit) {
+  if (s.size() <= limit) return s;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut);
 }
 
 // Reads the integer fields of an Anthropic `usage` object; missing ones stay nullopt.

@@ -53,12 +53,13 @@ Usage to_usage(const UsageFields& u) {
   return out;
 }
 
-Result<MessageResponse> parse_message_response(std::string_view body) {
+Result<MessageResponse> parse_message_response(std::string_view body, std::string_view provider_name) {
   simdjson::dom::parser parser;
   element doc;
   auto garbage = [&](const char* what) {
     JsonWriter meta;
-    meta.begin_object().field("raw", body.substr(0, kMaxRawBytes)).end_object();
+    meta.begin_object().field("provider_name", provider_name).field("upstream_status", int64_t{200});
+    meta.field("raw", detail::utf8_prefix(body, kMaxRawBytes)).end_object();
     return fail(ErrorKind::upstream_error, std::string("anthropic: ") + what, meta.take());
   };
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || !doc.is_object())
@@ -145,7 +146,7 @@ Error upstream_error(const ErrorContext& context, std::string_view body) {
   meta.begin_object()
       .field("provider_name", context.provider_name)
       .field("upstream_status", static_cast<int64_t>(context.upstream_status))
-      .field("raw", body.substr(0, kMaxRawBytes))
+      .field("raw", detail::utf8_prefix(body, kMaxRawBytes))
       .end_object();
   e.metadata_json = meta.take();
   return e;

@@ -22,8 +22,9 @@ struct MessageResponse {
   Usage usage;
 };
 
-// Parses a 200 body of POST /messages. Garbage -> upstream_error.
-Result<MessageResponse> parse_message_response(std::string_view body);
+// Parses a 200 body of POST /messages. Garbage -> upstream_error whose metadata is
+// {"provider_name","upstream_status":200,"raw"}.
+Result<MessageResponse> parse_message_response(std::string_view body, std::string_view provider_name = "anthropic");
 
 // role, content (if any), one tool_call event per call (id, name and whole arguments),
 // finish, usage.

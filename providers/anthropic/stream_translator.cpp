@@ -30,7 +30,7 @@ void StreamTranslator::on_event(std::string_view event_name, std::string_view da
   element doc;
   if (parser_.parse(data.data(), data.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
     JsonWriter meta;
-    meta.begin_object().field("provider_name", provider_name_).field("raw", data.substr(0, 4096)).end_object();
+    meta.begin_object().field("provider_name", provider_name_).field("raw", detail::utf8_prefix(data, 4096)).end_object();
     emit_error(Error{ErrorKind::upstream_error, "anthropic: stream event is not JSON", 0, meta.take(), 0}, out);
     return;
   }

@@ -255,6 +255,21 @@ TEST_CASE("response: garbage is an upstream_error", "[anthropic]") {
   REQUIRE_FALSE(r);
   CHECK(r.error().kind == ErrorKind::upstream_error);
   CHECK_FALSE(parse_message_response(R"({"type":"message"})"));
+  CHECK(r.error().metadata_json == R"({"provider_name":"anthropic","upstream_status":200,"raw":"<html>502</html>"})");
+}
+
+TEST_CASE("errors: raw bodies are cut on a UTF-8 boundary", "[anthropic]") {
+  std::string body;
+  for (int i = 0; i < 3000; ++i) body += "\xc3\xa9";  // é: two bytes each
+  body = "x" + body;  // shifts the pairs so that byte 4096 is the second byte of an é
+  Error e = upstream_error(ErrorContext{"anthropic", 500, 0}, body);
+  simdjson::dom::parser parser;
+  simdjson::dom::element meta;
+  REQUIRE(parser.parse(e.metadata_json).get(meta) == simdjson::SUCCESS);
+  std::string_view raw;
+  REQUIRE(meta["raw"].get(raw) == simdjson::SUCCESS);
+  CHECK(raw.size() == 4095);
+  CHECK(simdjson::validate_utf8(raw.data(), raw.size()));
 }
 
 TEST_CASE("errors: upstream status mapping and metadata", "[anthropic]") {
