@@ -162,7 +162,15 @@ Result<std::vector<Turn>> build_turns(const ChatRequest& req, std::vector<System
       push_turn(turns, "user", std::move(blocks));
     } else if (m.role == "assistant") {
       if (!m.content_is_null) {
-        if (auto r = append_content(m, param, false, blocks); !r) return std::unexpected(r.error());
+        Message prefill;
+        const Message* content = &m;
+        // A final assistant turn is a prefill, and Anthropic rejects one ending in whitespace.
+        if (i + 1 == req.messages.size() && !m.content_is_array) {
+          prefill = m;
+          prefill.text.erase(prefill.text.find_last_not_of(" \t\r\n") + 1);
+          content = &prefill;
+        }
+        if (auto r = append_content(*content, param, false, blocks); !r) return std::unexpected(r.error());
       }
       for (size_t t = 0; t < m.tool_calls.size(); ++t) {
         const ToolCall& tc = m.tool_calls[t];

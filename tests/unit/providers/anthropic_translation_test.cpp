@@ -99,6 +99,13 @@ TEST_CASE("request: defaults are not sent, temperature below 1 passes through", 
   CHECK(f.body(100).value().find(R"("max_tokens":100,"temperature":0.3})") != std::string::npos);
 }
 
+TEST_CASE("request: a final assistant prefill loses trailing whitespace", "[anthropic]") {
+  Fixture f;
+  f.request.messages.push_back(text_message("user", "JSON please"));
+  f.request.messages.push_back(text_message("assistant", "{\n  "));
+  CHECK(f.body(10).value().find(R"({"role":"assistant","content":[{"type":"text","text":"{"}]})") != std::string::npos);
+}
+
 TEST_CASE("request: max_tokens falls back when the proxy did not resolve it", "[anthropic]") {
   Fixture f;
   f.request.messages.push_back(text_message("user", "Hi"));
