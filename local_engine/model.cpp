@@ -64,8 +64,6 @@ namespace {
 
 Error err(std::string m) { return Error{std::move(m)}; }
 
-int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
-
 template <class T>
 void grow(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -322,8 +320,13 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
     dequantize_row(e.type, e.data + size_t(batch[size_t(i)].token) * e.row_bytes, &s.x[size_t(i * dim)], dim);
   }
 
+  // Element-wise work on a few tokens is cheaper than a dispatch.
+  auto par = [&](int64_t count, int64_t min_parallel, const std::function<void(int64_t, int64_t)>& fn) {
+    if (count < min_parallel) fn(0, count);
+    else be.parallel_for(count, fn);
+  };
   auto rms_rows = [&](const float* weight) {
-    be.parallel_for(n, [&](int64_t b, int64_t e) {
+    par(n, 8, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) cpu::rms_norm(&s.xb[size_t(i * dim)], &s.x[size_t(i * dim)], weight, dim, c.rms_eps);
     });
   };
@@ -347,7 +350,7 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
       MatmulJob jobs[3] = {job(ly.wq, s.q.data(), q_dim), job(ly.wk, s.k.data(), kv_dim), job(ly.wv, s.v.data(), kv_dim)};
       be.matmul(jobs);
     }
-    be.parallel_for(n, [&](int64_t b, int64_t e) {
+    par(n, 8, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const BatchToken& t = batch[size_t(i)];
         cpu::rope(&s.q[size_t(i * q_dim)], c.n_head, int(hd), c.rope_dim, t.pos, c.rope_freq_base);
@@ -356,7 +359,9 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
         std::copy_n(&s.v[size_t(i * kv_dim)], kv_dim, kv.v(l, t.seq, t.pos));
       }
     });
-    be.parallel_for(n * c.n_head, [&](int64_t b, int64_t e) {
+    int64_t att_work = 0;  // multiply-adds, to skip the dispatch for tiny attention
+    for (int64_t i = 0; i < n; ++i) att_work += int64_t(batch[size_t(i)].pos + 1) * q_dim * 2;
+    par(n * c.n_head, att_work < (1 << 17) ? INT64_MAX : 2, [&](int64_t b, int64_t e) {
       std::vector<float> scores;
       for (int64_t task = b; task < e; ++task) {
         const int64_t i = task / c.n_head;
@@ -401,7 +406,7 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
           {ly.ffn_gate, quantized(be, s.a_in, at, s.xb.data(), n, dim), act_row_bytes(at, dim), nullptr, n, s.hg.data(), ff},
           {ly.ffn_up, quantized(be, s.a_in, au, s.xb.data(), n, dim), act_row_bytes(au, dim), nullptr, n, s.hu.data(), ff}};
       be.matmul(jobs);
-      be.parallel_for(n, [&](int64_t b, int64_t e) {
+      par(n, 8, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) cpu::swiglu(&s.hg[size_t(i * ff)], &s.hu[size_t(i * ff)], ff);
       });
       s.a_hidden.reset();
@@ -471,7 +476,7 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
                       &s.slot_token[size_t(off)], cnt, &s.hu[size_t(off * ff)], ff});
     }
     be.matmul(jobs);
-    be.parallel_for(n_slots, [&](int64_t b, int64_t e) {
+    par(n_slots, 8, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) cpu::swiglu(&s.hg[size_t(i * ff)], &s.hu[size_t(i * ff)], ff);
     });
     s.a_hidden.reset();

@@ -1,5 +1,7 @@
 #include "local_engine/thread_pool.h"
 
+#include <sched.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -13,6 +15,12 @@ inline void cpu_relax() {
 #endif
 }
 constexpr int kSpinIterations = 1 << 15;
+// On a shared machine a spinning thread can hold the core the thread with the work needs;
+// every so often give the scheduler a chance.
+inline void backoff(int spins) {
+  if ((spins & 63) == 63) sched_yield();
+  else cpu_relax();
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
@@ -45,7 +53,7 @@ void ThreadPool::worker_loop(int thread) {
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen) {
       if (++spins < kSpinIterations) {
-        cpu_relax();
+        backoff(spins);
         continue;
       }
       sleepers_.fetch_add(1);
@@ -80,7 +88,7 @@ void ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t, int)>& f
   }
   work(0);
   const int n_workers = int(workers_.size());
-  while (finished_.load(std::memory_order_acquire) < n_workers) cpu_relax();
+  for (int spins = 1; finished_.load(std::memory_order_acquire) < n_workers; ++spins) backoff(spins);
   fn_ = nullptr;
 }
 
