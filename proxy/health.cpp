@@ -244,6 +244,14 @@ EndpointHealth HealthTracker::health(const EndpointId& id) const {
   return h;
 }
 
+std::vector<EndpointId> HealthTracker::endpoints() const {
+  std::shared_lock lock(stats_mu_);
+  std::vector<EndpointId> out;
+  out.reserve(stats_.size());
+  for (const auto& [id, s] : stats_) out.push_back(id);
+  return out;
+}
+
 bool HealthTracker::admit(const EndpointId& id) { return admit_impl(id, true); }
 
 bool HealthTracker::would_admit(const EndpointId& id) const {

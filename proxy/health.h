@@ -39,6 +39,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "db/store.h"
 #include "providers/error.h"
@@ -118,6 +119,8 @@ class HealthTracker {
   bool admit(const EndpointId& id);
   // admit() without taking the probe slot: what admit() would answer now.
   bool would_admit(const EndpointId& id) const;
+  // Every endpoint with recorded or loaded stats (for admin/endpoint listings), sorted.
+  std::vector<EndpointId> endpoints() const;
   // Writes pending minute deltas and changed circuit states to the store now (and prunes once
   // a day). Returns false when a store call failed (the data is kept for the next flush).
   bool flush();

@@ -50,9 +50,17 @@ int64_t rank_of(int pct, int64_t n) {
 Percentiles nearest_rank_percentiles(std::vector<double> values) {
   Percentiles p;
   if (values.empty()) return p;
-  std::sort(values.begin(), values.end());
+  // health() runs on the routing path: four partial selections, not a full sort. Ranks are
+  // asked in ascending order, so each search starts where the previous one left off.
   const int64_t n = static_cast<int64_t>(values.size());
-  auto at = [&](int pct) { return values[static_cast<size_t>(rank_of(pct, n) - 1)]; };
+  size_t from = 0;
+  auto at = [&](int pct) {
+    const size_t k = static_cast<size_t>(rank_of(pct, n) - 1);
+    std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(from),
+                     values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    from = k;
+    return values[k];
+  };
   p.p50 = at(50);
   p.p75 = at(75);
   p.p90 = at(90);

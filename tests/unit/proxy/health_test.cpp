@@ -446,6 +446,7 @@ TEST_CASE("a second tracker on the same database sees circuits and uptime histor
   CHECK(a.requests_last_1d == 3);
   CHECK(a.uptime_last_1d == 0.0);
   CHECK_FALSE(h2.admit(kEp));
+  CHECK(h2.endpoints() == std::vector<EndpointId>{kOther, kEp});  // sorted by public model id
   EndpointHealth b = h2.health(kOther);
   CHECK(b.requests_last_5m == 10);
   CHECK(b.uptime_last_5m == Approx(0.9));
