@@ -3,7 +3,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -496,8 +499,67 @@ TEST_CASE("openai: sequential requests on one thread reuse the connection", "[op
   f.request.stream = true;
   f.mock.set_response(MockResponse::sse(chat_completion_sse()));
   f.collect();
+  f.collect();  // after a finished stream, too
   auto requests = f.mock.requests();
-  REQUIRE(requests.size() == 3);
+  REQUIRE(requests.size() == 4);
   CHECK(requests[0].remote_port == requests[1].remote_port);
   CHECK(requests[1].remote_port == requests[2].remote_port);
+  CHECK(requests[2].remote_port == requests[3].remote_port);
+}
+
+TEST_CASE("openai: two streams pulled alternately on one thread stay apart", "[openai]") {
+  Fixture f;
+  f.request.stream = true;
+  ChatStreamSpec a, b;
+  a.deltas = {"a1", "a2", "a3"};
+  b.deltas = {"b1", "b2"};
+  b.id = "chatcmpl-b";
+  f.mock.enqueue(MockResponse::sse(chat_completion_sse(a)));
+  f.mock.enqueue(MockResponse::sse(chat_completion_sse(b)));
+  auto first = f.open();
+  auto second = f.open();
+  std::vector<Event> from_first, from_second;
+  for (bool more_first = true, more_second = true; more_first || more_second;) {
+    if (more_first) {
+      auto e = first->next();
+      more_first = e.has_value();
+      if (e) from_first.push_back(*e);
+    }
+    if (more_second) {
+      auto e = second->next();
+      more_second = e.has_value();
+      if (e) from_second.push_back(*e);
+    }
+  }
+  // Whichever request the mock saw first got the first queued answer.
+  std::string t1 = joined_text(from_first), t2 = joined_text(from_second);
+  if (t1 != "a1a2a3") std::swap(t1, t2);
+  CHECK(t1 == "a1a2a3");
+  CHECK(t2 == "b1b2");
+  CHECK(from_first.back().kind == EventKind::usage);
+  CHECK(from_second.back().kind == EventKind::usage);
+}
+
+TEST_CASE("openai: many threads at once, each with its own connection pool", "[openai]") {
+  Fixture f;
+  constexpr int kThreads = 4, kPerThread = 5;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        OpenAiCompatProvider impl;
+        auto stream = impl.open({&f.request, &f.endpoint, &f.provider, 16});
+        std::string text;
+        bool error = false;
+        while (auto e = stream->next()) {
+          if (e->kind == EventKind::content) text += e->text;
+          if (e->kind == EventKind::error) error = true;
+        }
+        if (!error && text == "Hello from the mock.") ++good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(good == kThreads * kPerThread);
+  CHECK(f.mock.request_count() == size_t{kThreads * kPerThread});
 }
