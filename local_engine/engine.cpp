@@ -14,6 +14,12 @@ void Generation::cancel() {
   core_->notify();
 }
 
+bool Generation::wait_for(std::chrono::milliseconds timeout) {
+  if (finished_) return true;
+  std::unique_lock lk(state_->mu);
+  return state_->cv.wait_for(lk, timeout, [&] { return !state_->events.empty() || state_->closed; });
+}
+
 std::optional<GenerationEvent> Generation::next() {
   if (finished_) return std::nullopt;
   std::unique_lock lk(state_->mu);

@@ -12,6 +12,8 @@
 // fails at once with retry_after_seconds (the proxy answers 503 + Retry-After).
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -109,6 +111,8 @@ class Generation {
   Generation& operator=(const Generation&) = delete;
 
   std::optional<GenerationEvent> next();
+  // Waits at most `timeout` for next() to have something; true when next() won't block.
+  bool wait_for(std::chrono::milliseconds timeout);
   void cancel();
   int64_t prompt_tokens() const { return prompt_tokens_; }
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -204,6 +205,10 @@ struct OpenParams {
   const EndpointConfig* endpoint = nullptr;
   const ProviderConfig* provider = nullptr;
   int64_t max_tokens = 0;  // resolved by the proxy (>= 1, never more than the context left)
+  // Called by providers while they wait for upstream bytes or tokens (at least every
+  // 250 ms, and between bytes); false means the client is gone: the stream then ends with
+  // an ErrorKind::cancelled event. Empty: never cancelled this way.
+  std::function<bool()> keep_going;
 };
 
 class Provider {

@@ -68,6 +68,29 @@ Result<int64_t> resolve_max_tokens(const ChatRequest& r, const EndpointConfig& e
   return std::max<int64_t>(1, std::min(want, left));
 }
 
+// The client side of a streaming response, as the providers see it through keep_going.
+// While the upstream is silent, an SSE comment every 500 ms keeps proxies between us and
+// the client from timing out and is how we learn the client left (a write fails): the
+// provider then cancels its upstream transfer or local generation.
+struct ClientChannel {
+  httplib::DataSink* sink = nullptr;  // set while the content provider runs
+  bool gone = false;
+  Clock::time_point last_write = Clock::now();
+
+  bool write(const std::string& bytes) {
+    if (gone || !sink) return false;
+    if (!sink->write(bytes.data(), bytes.size())) gone = true;
+    last_write = Clock::now();
+    return !gone;
+  }
+  bool keep_going() {
+    if (gone) return false;
+    if (!sink || Clock::now() - last_write < std::chrono::milliseconds(500)) return true;
+    static const std::string comment = ": keep-alive\n\n";
+    return write(comment);
+  }
+};
+
 // Everything one request accumulates for its ledger row.
 struct Generation {
   db::UsageRecord record;
@@ -112,7 +135,8 @@ struct Opened {
 };
 
 // Tries each attempt in order until one yields a first event that is not an error.
-Result<Opened> open_first(const RoutePlan& plan, const ChatRequest& request, Generation& g, int64_t prompt_estimate) {
+Result<Opened> open_first(const RoutePlan& plan, const ChatRequest& request, Generation& g, int64_t prompt_estimate,
+                          const std::shared_ptr<ClientChannel>& channel) {
   Error last{ErrorKind::no_route, "No usable endpoint", 0, {}, 0};
   int index = 0;
   for (const Attempt& a : plan.attempts) {
@@ -132,7 +156,7 @@ Result<Opened> open_first(const RoutePlan& plan, const ChatRequest& request, Gen
       g.record.attempts.push_back(std::move(rec));
       continue;  // another endpoint may have a longer context
     }
-    OpenParams params{&request, a.endpoint, a.provider, *max_tokens};
+    OpenParams params{&request, a.endpoint, a.provider, *max_tokens, [channel] { return channel->keep_going(); }};
     std::unique_ptr<EventStream> stream = a.impl->open(params);
     std::optional<Event> first = stream ? stream->next() : std::nullopt;
     if (!first) {
@@ -200,7 +224,8 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   if (!plan) return reject(plan.error());
 
   int64_t prompt_estimate = estimate_prompt_tokens(*request);
-  auto opened = open_first(*plan, *request, *g, prompt_estimate);
+  auto channel = std::make_shared<ClientChannel>();
+  auto opened = open_first(*plan, *request, *g, prompt_estimate, channel);
   if (!opened) {
     if (!g->record.attempts.empty()) {
       g->record.provider = g->record.attempts.back().provider;
@@ -260,6 +285,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
     std::unique_ptr<EventStream> stream;
     std::optional<Event> first;
     std::shared_ptr<ChatRequest> request;
+    std::shared_ptr<ClientChannel> channel;
     ResponseMeta meta;
     Pricing pricing;
     bool finished = false;  // ledger row pushed
@@ -268,6 +294,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   st->stream = std::move(opened->stream);
   st->first = std::move(opened->first);
   st->request = request;
+  st->channel = channel;
   st->meta = meta;
   st->pricing = pricing;
   g->record.status = 200;
@@ -279,10 +306,9 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   res.set_chunked_content_provider(
       "text/event-stream",
       [st, g, appp](size_t, httplib::DataSink& sink) {
-        auto send = [&](const std::string& payload) {
-          std::string frame = "data: " + payload + "\n\n";
-          return sink.write(frame.data(), frame.size());
-        };
+        ClientChannel& client = *st->channel;
+        client.sink = &sink;
+        auto send = [&](const std::string& payload) { return client.write("data: " + payload + "\n\n"); };
         std::optional<Usage> reported;
         size_t generated = 0;
         bool client_gone = false;
@@ -309,6 +335,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
             break;
           }
         }
+        if (client.gone) client_gone = true;  // noticed by a keep-alive inside next()
         // Destroying the stream cancels the upstream transfer or the local generation.
         st->stream.reset();
         Usage usage = final_usage(reported, *st->request, generated);
@@ -316,20 +343,22 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
         if (client_gone) {
           g->record.cancelled = true;
           g->record.status = 499;
-        } else {
-          if (failure) {
-            g->record.finish_reason = "error";
-            g->record.error_message = failure->message;
-            g->record.status = http_status(*failure);
-            send(error_chunk_json(st->meta, *failure));
-          }
-          send(usage_chunk_json(st->meta, usage, cost));
-          static const std::string done = "data: [DONE]\n\n";
-          sink.write(done.data(), done.size());
-          sink.done();
+        } else if (failure) {
+          g->record.finish_reason = "error";
+          g->record.error_message = failure->message;
+          g->record.status = http_status(*failure);
         }
+        // Queue the ledger row before the last bytes go out: a client that has read the
+        // whole stream can then rely on the generation being recorded.
         st->finished = true;
         finish_record(*appp, *g, usage, cost);
+        if (!client_gone) {
+          if (failure) send(error_chunk_json(st->meta, *failure));
+          send(usage_chunk_json(st->meta, usage, cost));
+          client.write("data: [DONE]\n\n");
+          sink.done();
+        }
+        client.sink = nullptr;
         return !client_gone;
       },
       [st, g, appp](bool) {

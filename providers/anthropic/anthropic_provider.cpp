@@ -208,6 +208,7 @@ std::unique_ptr<EventStream> AnthropicProvider::open(const OpenParams& params) {
   t.first_byte_timeout_ms = config.first_byte_timeout_ms;
   t.idle_timeout_ms = config.idle_timeout_ms;
   t.total_timeout_ms = config.total_timeout_ms;
+  t.keep_going = params.keep_going;
   auto transfer = Transfer::start(std::move(t));
   if (!transfer) return std::make_unique<AnthropicStream>(provider_name, std::move(transfer.error()));
   return std::make_unique<AnthropicStream>(provider_name, std::move(*transfer));

@@ -138,8 +138,9 @@ class FailedStream final : public EventStream {
 
 class LocalStream final : public EventStream {
  public:
-  LocalStream(std::shared_ptr<eng::Engine> engine, std::unique_ptr<eng::Generation> gen, bool logprobs)
-      : engine_(std::move(engine)), gen_(std::move(gen)), logprobs_(logprobs) {}
+  LocalStream(std::shared_ptr<eng::Engine> engine, std::unique_ptr<eng::Generation> gen, bool logprobs,
+              std::function<bool()> keep_going = {})
+      : engine_(std::move(engine)), gen_(std::move(gen)), logprobs_(logprobs), keep_going_(std::move(keep_going)) {}
   ~LocalStream() override { gen_.reset(); }  // cancels before the engine ref goes
 
   std::optional<Event> next() override {
@@ -158,6 +159,19 @@ class LocalStream final : public EventStream {
 
  private:
   void pull() {
+    // Ask the client side now and then while the engine is busy (long prefill, queued).
+    while (keep_going_ && !gen_->wait_for(std::chrono::milliseconds(250))) {
+      if (!keep_going_()) {
+        gen_->cancel();
+        Event e;
+        e.kind = EventKind::error;
+        e.finish_reason = "error";
+        e.error = Error{ErrorKind::cancelled, "the client went away", 0, {}, 0};
+        queue_.push_back(std::move(e));
+        ended_ = true;
+        return;
+      }
+    }
     auto ev = gen_->next();
     if (!ev) {
       ended_ = true;
@@ -208,6 +222,7 @@ class LocalStream final : public EventStream {
   std::shared_ptr<eng::Engine> engine_;
   std::unique_ptr<eng::Generation> gen_;
   bool logprobs_;
+  std::function<bool()> keep_going_;
   bool started_ = false;
   bool ended_ = false;
   std::deque<Event> queue_;
@@ -239,7 +254,7 @@ class LocalProvider final : public Provider {
     const bool logprobs = params.request->sampling.logprobs;
     auto gen = (*engine)->submit(std::move(req));
     if (!gen) return std::make_unique<FailedStream>(submit_error(gen.error()));
-    return std::make_unique<LocalStream>(std::move(*engine), std::move(*gen), logprobs);
+    return std::make_unique<LocalStream>(std::move(*engine), std::move(*gen), logprobs, params.keep_going);
   }
 
  private:

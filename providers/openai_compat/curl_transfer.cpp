@@ -190,6 +190,8 @@ Result<void> Transfer::pump_once(int poll_ms) {
 Result<Transfer::Step> Transfer::read(std::string& out) {
   std::lock_guard lock(pool_->mutex);
   for (;;) {
+    if (params_.keep_going && !params_.keep_going())
+      return std::unexpected(Error{ErrorKind::cancelled, "the client went away", 0, {}, 0});
     if (!unread_.empty()) {
       out.append(unread_);
       unread_.clear();
@@ -206,7 +208,10 @@ Result<Transfer::Step> Transfer::read(std::string& out) {
     auto deadline = started_ + std::chrono::milliseconds(params_.total_timeout_ms);
     deadline = std::min(deadline, got_bytes_ ? last_byte_ + std::chrono::milliseconds(params_.idle_timeout_ms)
                                              : started_ + std::chrono::milliseconds(params_.first_byte_timeout_ms));
-    if (auto ok = pump_once(millis_until(now, deadline)); !ok) return std::unexpected(ok.error());
+    // Wake up at least every 250 ms so keep_going is asked even while the upstream is silent.
+    int poll_ms = millis_until(now, deadline);
+    if (params_.keep_going) poll_ms = std::min(poll_ms, 250);
+    if (auto ok = pump_once(poll_ms); !ok) return std::unexpected(ok.error());
   }
 }
 

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,7 @@ struct TransferParams {
   int64_t idle_timeout_ms = 30000;        // silence between bytes once the answer started
   int64_t total_timeout_ms = 600000;
   size_t max_unread_bytes = size_t{64} << 20;  // bytes received but not yet read()
+  std::function<bool()> keep_going;  // OpenParams::keep_going: false cancels read()
 };
 
 struct CurlPool;

@@ -248,6 +248,7 @@ std::unique_ptr<EventStream> OpenAiCompatProvider::open(const OpenParams& params
       if (!name.empty() && header_safe(name) && header_safe(value) && name.find(':') == std::string::npos)
         tp.headers.push_back(name + ": " + value);
     tp.body = build_request_body(params);
+    tp.keep_going = params.keep_going;
     tp.connect_timeout_ms = or_unlimited(cfg.connect_timeout_ms);
     tp.first_byte_timeout_ms = or_unlimited(cfg.first_byte_timeout_ms);
     tp.idle_timeout_ms = or_unlimited(cfg.idle_timeout_ms);
