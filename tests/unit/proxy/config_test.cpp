@@ -81,7 +81,7 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
 }
 
 TEST_CASE("the shipped config.yaml loads", "[config]") {
-  auto c = load_config("config.yaml", {no_env});
+  auto c = load_config(SWITCHYARD_SOURCE_DIR "/config.yaml", {no_env});
   REQUIRE(c);
   const ModelConfig* w = (*c)->find_model("microsoft/wizardlm-2-8x22b");
   REQUIRE(w);
