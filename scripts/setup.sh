@@ -23,4 +23,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
 
+# The end-to-end test drives the server with the official OpenAI SDK (npm `openai`).
+if [ ! -d tests/e2e/node_modules/openai ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
