@@ -1,0 +1,180 @@
+// bench/proxy_overhead: what the proxy adds on top of an upstream.
+//
+// Starts a fast mock OpenAI-compatible upstream and a Switchyard in this process, then
+// drives both with wrk (Debian package) under the same load: first the mock directly (the
+// baseline), then through the proxy. Prints requests/s and p50/p99 latency for each and
+// the added latency, then runs a long phase and prints the proxy's memory (RSS) across it.
+//
+//   bench_proxy_overhead [--seconds N] [--requests-for-memory N] [--wrk PATH]
+#include <httplib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "db/store.h"
+#include "proxy/app.h"
+#include "proxy/config.h"
+
+using namespace switchyard;
+
+namespace {
+
+const char* kReply =
+    R"({"id":"up","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":)"
+    R"({"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,)"
+    R"("completion_tokens":2,"total_tokens":11}})";
+
+const char* kBody = R"({"model":"bench/model","messages":[{"role":"user","content":"Say hello"}],"max_tokens":8})";
+
+struct WrkResult {
+  double rps = 0;
+  double p50_us = 0, p99_us = 0;
+  long requests = 0;
+  long errors = 0;
+  std::string raw;
+};
+
+double to_us(double v, const std::string& unit) {
+  if (unit == "us") return v;
+  if (unit == "ms") return v * 1e3;
+  if (unit == "s") return v * 1e6;
+  return v;
+}
+
+WrkResult run_wrk(const std::string& wrk, const std::string& url, int connections, int seconds,
+                  const std::string& lua, const std::string& key) {
+  std::string cmd = wrk + " -t" + std::to_string(std::min(connections, 2)) + " -c" + std::to_string(connections) +
+                    " -d" + std::to_string(seconds) + "s --latency -s " + lua + " " + url + " 2>&1";
+  if (!key.empty()) cmd = "WRK_KEY=" + key + " " + cmd;
+  WrkResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  while (fgets(buf, sizeof buf, p)) r.raw += buf;
+  pclose(p);
+  std::smatch m;
+  if (std::regex_search(r.raw, m, std::regex(R"(Requests/sec:\s+([\d.]+))"))) r.rps = std::stod(m[1]);
+  if (std::regex_search(r.raw, m, std::regex(R"(50%\s+([\d.]+)(us|ms|s))"))) r.p50_us = to_us(std::stod(m[1]), m[2]);
+  if (std::regex_search(r.raw, m, std::regex(R"(99%\s+([\d.]+)(us|ms|s))"))) r.p99_us = to_us(std::stod(m[1]), m[2]);
+  if (std::regex_search(r.raw, m, std::regex(R"((\d+) requests in)"))) r.requests = std::stol(m[1]);
+  if (std::regex_search(r.raw, m, std::regex(R"(Non-2xx or 3xx responses:\s+(\d+))"))) r.errors = std::stol(m[1]);
+  return r;
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+void print_row(const char* label, const WrkResult& r) {
+  std::printf("  %-28s %10.0f req/s   p50 %8.1f us   p99 %8.1f us   (%ld requests, %ld non-2xx)\n", label, r.rps,
+              r.p50_us, r.p99_us, r.requests, r.errors);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seconds = 10;
+  long memory_requests = 1000000;
+  std::string wrk = "wrk";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
+    else if (a == "--requests-for-memory") memory_requests = std::atol(argv[i + 1]);
+    else if (a == "--wrk") wrk = argv[i + 1];
+  }
+  if (std::system((wrk + " --version >/dev/null 2>&1; command -v " + wrk + " >/dev/null").c_str()) != 0) {
+    std::fprintf(stderr, "wrk not found: apt-get install wrk\n");
+    return 1;
+  }
+
+  // The fast upstream: a fixed reply, no parsing.
+  httplib::Server upstream;
+  upstream.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  upstream.set_keep_alive_max_count(1000000);
+  upstream.set_tcp_nodelay(true);
+  upstream.Post("/v1/chat/completions",
+                [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
+  int up_port = upstream.bind_to_any_port("127.0.0.1");
+  std::thread up_thread([&] { upstream.listen_after_bind(); });
+
+  auto tmp = std::filesystem::temp_directory_path() / ("switchyard-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(tmp);
+  std::string yaml = "server: { threads: 64 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
+                     std::to_string(up_port) +
+                     "/v1\" }\nmodels:\n  - id: bench/model\n    context_length: 4096\n    endpoints:\n"
+                     "      - { provider: up, model: m, pricing: { prompt: 0.65, completion: 0.65 } }\n";
+  auto cfg = proxy::parse_config(yaml, "bench.yaml");
+  if (!cfg) return std::fprintf(stderr, "%s\n", cfg.error().message.c_str()), 1;
+  proxy::AppOptions opts;
+  opts.config = *cfg;
+  opts.database_path = (tmp / "bench.db").string();
+  opts.quiet = true;
+  auto app = proxy::App::create(opts);
+  if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
+  auto port = (*app)->bind("127.0.0.1", 0);
+  std::thread proxy_thread([&] { (*app)->serve(); });
+  auto store = db::Store::open(opts.database_path);
+  std::string key = (*store)->create_key("bench")->key;
+
+  std::string lua = (tmp / "post.lua").string();
+  {
+    std::ofstream f(lua);
+    f << "wrk.method = \"POST\"\nwrk.body = '" << kBody << "'\n"
+      << "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+      << "local key = os.getenv(\"WRK_KEY\")\nif key then wrk.headers[\"Authorization\"] = \"Bearer \" .. key end\n";
+  }
+  std::string direct = "http://127.0.0.1:" + std::to_string(up_port) + "/v1/chat/completions";
+  std::string proxied = "http://127.0.0.1:" + std::to_string(*port) + "/v1/chat/completions";
+
+  std::printf("proxy_overhead: %u cores, wrk %ds per run, one JSON chat completion per request\n",
+              std::thread::hardware_concurrency(), seconds);
+  // Warm both (connections, caches, SQLite pages).
+  run_wrk(wrk, proxied, 4, 1, lua, key);
+  for (int connections : {1, 32}) {
+    std::printf("%d connection%s:\n", connections, connections == 1 ? "" : "s");
+    WrkResult base = run_wrk(wrk, direct, connections, seconds, lua, "");
+    WrkResult through = run_wrk(wrk, proxied, connections, seconds, lua, key);
+    print_row("upstream directly", base);
+    print_row("through switchyard", through);
+    std::printf("  added latency: p50 %+.1f us, p99 %+.1f us; throughput ratio %.2f\n", through.p50_us - base.p50_us,
+                through.p99_us - base.p99_us, base.rps > 0 ? through.rps / base.rps : 0.0);
+  }
+
+  // Memory across many requests: RSS after a warm-up, then after ~memory_requests more.
+  (*app)->ledger().flush();
+  long rss_start = rss_kib();
+  long done = 0;
+  std::printf("memory: driving %ld requests through the proxy at 32 connections\n", memory_requests);
+  int round = 0;
+  while (done < memory_requests) {
+    WrkResult r = run_wrk(wrk, proxied, 32, seconds, lua, key);
+    if (r.requests == 0) break;
+    done += r.requests;
+    (*app)->ledger().flush();
+    std::printf("  after %8ld requests: RSS %ld KiB (%+ld KiB since start), %.0f req/s\n", done, rss_kib(),
+                rss_kib() - rss_start, r.rps);
+    if (++round > 1000) break;
+  }
+  auto stats = (*app)->ledger().stats();
+  std::printf("ledger: %lld records written, %lld failed\n", static_cast<long long>(stats.records_written),
+              static_cast<long long>(stats.records_failed));
+
+  (*app)->stop();
+  proxy_thread.join();
+  upstream.stop();
+  up_thread.join();
+  store->reset();
+  std::filesystem::remove_all(tmp);
+  return 0;
+}
