@@ -100,7 +100,9 @@ int main(int argc, char** argv) {
 
   // The fast upstream: a fixed reply, no parsing.
   httplib::Server upstream;
-  upstream.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // One mock thread per kept-alive connection (httplib is thread-per-connection): the
+  // proxy keeps one pooled upstream connection per worker, so give it plenty.
+  upstream.new_task_queue = [] { return new httplib::ThreadPool(256); };
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_tcp_nodelay(true);
   upstream.Post("/v1/chat/completions",
@@ -110,7 +112,7 @@ int main(int argc, char** argv) {
 
   auto tmp = std::filesystem::temp_directory_path() / ("switchyard-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(tmp);
-  std::string yaml = "server: { threads: 64 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
+  std::string yaml = "server: { threads: 64, keep_alive_max_count: 1000000 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
                      std::to_string(up_port) +
                      "/v1\" }\nmodels:\n  - id: bench/model\n    context_length: 4096\n    endpoints:\n"
                      "      - { provider: up, model: m, pricing: { prompt: 0.65, completion: 0.65 } }\n";

@@ -21,10 +21,10 @@ httplib::Server::Handler guarded(F f) {
     } catch (const std::exception& e) {
       res.status = 500;
       res.set_content(error_body(Error{ErrorKind::internal, std::string("Internal error: ") + e.what(), 0, {}, 0}),
-                      "application/json");
+                      kJsonContentType);
     } catch (...) {
       res.status = 500;
-      res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), "application/json");
+      res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), kJsonContentType);
     }
   };
 }
@@ -75,7 +75,7 @@ void App::install_routes() {
 
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), "application/json");
+    res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), kJsonContentType);
   });
   // httplib answers some requests itself (no route, body too large): give those our shape.
   server_.set_error_handler([max = sc.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
@@ -86,7 +86,7 @@ void App::install_routes() {
                 "Request body too large: the limit is " + std::to_string(max) + " bytes", 0, {}, 0};
     else if (res.status != 404)
       e = Error{ErrorKind::invalid_argument, "Bad request", res.status, {}, 0};
-    res.set_content(error_body(e), "application/json");
+    res.set_content(error_body(e), kJsonContentType);
   });
 
   for (const char* prefix : {"/v1", "/api/v1"}) {
@@ -102,7 +102,7 @@ void App::install_routes() {
     server_.Get(p + "/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
     server_.Get(p + "/auth/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
   }
-  server_.Get("/health/live", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", "application/json"); });
+  server_.Get("/health/live", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJsonContentType); });
 }
 
 Result<int> App::bind(const std::string& host, int port) {

@@ -37,7 +37,7 @@ std::string new_generation_id() {
 void write_error(httplib::Response& res, const Error& e) {
   res.status = http_status(e);
   if (e.retry_after_seconds > 0) res.set_header("Retry-After", std::to_string(e.retry_after_seconds));
-  res.set_content(error_body(e), "application/json");
+  res.set_content(error_body(e), kJsonContentType);
 }
 
 // Failures that say nothing about the request itself: try the next endpoint.
@@ -275,7 +275,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
     g->record.finish_reason = collector.finish_reason();
     g->record.native_finish_reason = collector.native_finish_reason();
     res.status = 200;
-    res.set_content(collector.to_json(meta, usage, cost), "application/json");
+    res.set_content(collector.to_json(meta, usage, cost), kJsonContentType);
     finish_record(app, *g, usage, cost);
     return;
   }

@@ -18,7 +18,7 @@ struct ServerConfig {
   int64_t max_body_bytes = 10 * 1024 * 1024; // larger bodies get a 413
   int64_t read_timeout_ms = 30000;           // client → us
   int64_t write_timeout_ms = 600000;         // us → client (long streams)
-  int64_t keep_alive_max_count = 1000;
+  int64_t keep_alive_max_count = 100000;  // requests per client connection; reconnects cost a SYN
   int64_t keep_alive_timeout_ms = 5000;
 };
 

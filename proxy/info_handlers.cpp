@@ -12,7 +12,7 @@ namespace {
 
 void write_error(httplib::Response& res, const Error& e) {
   res.status = http_status(e);
-  res.set_content(error_body(e), "application/json");
+  res.set_content(error_body(e), kJsonContentType);
 }
 
 // Every parameter the proxy normalizes; an endpoint with no explicit list takes them all.
@@ -79,7 +79,7 @@ void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
     w.end_object();
   }
   w.end_array().end_object();
-  res.set_content(w.take(), "application/json");
+  res.set_content(w.take(), kJsonContentType);
 }
 
 void handle_generation(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -120,7 +120,7 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
   }
   w.end_array();
   w.end_object().end_object();
-  res.set_content(w.take(), "application/json");
+  res.set_content(w.take(), kJsonContentType);
 }
 
 void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -141,7 +141,7 @@ void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
   }
   w.field("is_free_tier", false);
   w.end_object().end_object();
-  res.set_content(w.take(), "application/json");
+  res.set_content(w.take(), kJsonContentType);
 }
 
 }  // namespace switchyard::proxy
