@@ -126,6 +126,12 @@ std::expected<int, Error> Store::schema_version() {
   return db::schema_version(db_);
 }
 
+std::expected<void, Error> Store::check_writable() {
+  std::lock_guard lock(mu_);
+  if (auto ok = exec(db_, "BEGIN IMMEDIATE"); !ok) return ok;
+  return exec(db_, "ROLLBACK");
+}
+
 // ---------------------------------------------------------------- keys
 
 std::expected<CreatedKey, Error> Store::create_key(const std::string& name, std::optional<int64_t> limit_pico) {

@@ -87,6 +87,9 @@ class Store {
 
   // The schema version this store is at (PRAGMA user_version).
   std::expected<int, Error> schema_version();
+  // Takes the write lock and gives it back (readiness probe): fails on a read-only or
+  // locked-out database.
+  std::expected<void, Error> check_writable();
   const std::string& path() const { return path_; }
 
  private:

@@ -56,7 +56,16 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
   auto registry = ProviderRegistry::build(*app->config_, options.factory);
   if (!registry) return std::unexpected(registry.error());
   app->registry_ = std::move(*registry);
-  app->router_ = std::make_unique<Router>(app->config_, app->registry_);
+  auto health_store = db::Store::open(path);
+  if (!health_store)
+    return fail(ErrorKind::internal, "cannot open database " + path + ": " + health_store.error().message);
+  HealthOptions ho;
+  ho.circuit_failure_threshold = app->config_->routing.circuit_failure_threshold;
+  ho.circuit_cooldown_ms = app->config_->routing.circuit_cooldown_ms;
+  ho.flush_interval_ms = app->config_->routing.health_flush_interval_ms;
+  ho.retention_days = app->config_->routing.health_retention_days;
+  app->health_ = std::make_unique<HealthTracker>(ho, std::move(*health_store));
+  app->router_ = std::make_unique<Router>(app->config_, app->registry_, app->health_.get());
   app->install_routes();
   return app;
 }
@@ -101,7 +110,10 @@ void App::install_routes() {
     server_.Get(p + "/generation", guarded([this](const auto& req, auto& res) { handle_generation(*this, req, res); }));
     server_.Get(p + "/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
     server_.Get(p + "/auth/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
+    server_.Get(p + R"(/models/([^/]+)/([^/]+)/endpoints)",
+                guarded([this](const auto& req, auto& res) { handle_endpoints(*this, req, res); }));
   }
+  server_.Get("/health/ready", guarded([this](const auto& req, auto& res) { handle_ready(*this, req, res); }));
   server_.Get("/health/live", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJsonContentType); });
 }
 
@@ -122,6 +134,19 @@ void App::stop() {
   if (stopped_.exchange(true)) return;
   server_.stop();
   if (ledger_) ledger_->stop();  // writes everything queued
+  if (health_) health_->flush();
+}
+
+Result<void> App::ready() {
+  auto writable = with_reader([](db::Store& s) { return s.check_writable(); });
+  if (!writable) return fail(ErrorKind::no_route, "database not writable: " + writable.error().message);
+  for (const auto& m : config_->models)
+    for (const auto& e : m.endpoints) {
+      const ProviderConfig* pc = config_->find_provider(e.provider);
+      if (pc && registry_->find(pc->name) && health_->would_admit(EndpointId{m.id, pc->name, e.upstream_model}))
+        return {};
+    }
+  return fail(ErrorKind::no_route, "no usable endpoint: every provider is skipped or cooling down");
 }
 
 }  // namespace switchyard::proxy

@@ -12,6 +12,7 @@
 #include "db/ledger_writer.h"
 #include "db/store.h"
 #include "proxy/config.h"
+#include "proxy/health.h"
 #include "proxy/key_table.h"
 #include "proxy/provider_registry.h"
 #include "proxy/router.h"
@@ -41,6 +42,9 @@ class App {
   KeyTable& keys() { return *keys_; }
   db::LedgerWriter& ledger() { return *ledger_; }
   const Router& router() const { return *router_; }
+  HealthTracker& health() { return *health_; }
+  // Config loaded, database writable, at least one endpoint usable; the reason when not.
+  Result<void> ready();
   bool quiet() const { return options_.quiet; }
   // A read connection for GET endpoints (guarded; WAL lets it read beside the writer).
   template <class F>
@@ -60,6 +64,7 @@ class App {
   std::mutex reader_mu_;
   std::unique_ptr<KeyTable> keys_;
   std::shared_ptr<const ProviderRegistry> registry_;
+  std::unique_ptr<HealthTracker> health_;
   std::unique_ptr<Router> router_;
   httplib::Server server_;
   std::atomic<bool> stopped_{false};

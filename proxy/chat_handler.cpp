@@ -96,6 +96,7 @@ struct Generation {
   db::UsageRecord record;
   std::shared_ptr<KeyEntry> key;
   Clock::time_point start = Clock::now();
+  std::optional<EndpointId> served;  // the endpoint that answered
 };
 
 void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
@@ -108,6 +109,10 @@ void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
   g.record.total_ms = ms_since(g.start);
   if (g.record.latency_ms) g.record.generation_ms = g.record.total_ms - *g.record.latency_ms;
   if (g.key) KeyTable::add_usage(*g.key, cost);
+  // Throughput is measured on streams: a plain answer arrives all at once.
+  if (g.served && g.record.streamed && g.record.status == 200 && g.record.generation_ms > 0 &&
+      usage.completion_tokens > 0)
+    app.health().record_completion(*g.served, usage.completion_tokens, g.record.generation_ms);
   if (!app.quiet())
     std::fprintf(stderr, "%s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s\n", g.record.generation_id.c_str(),
                  g.record.model.c_str(), g.record.provider.c_str(), g.record.upstream_model.c_str(), g.record.status,
@@ -134,12 +139,32 @@ struct Opened {
   Attempt attempt;
 };
 
+// Errors caused by the request itself say nothing about the endpoint's health.
+bool blames_request(ErrorKind k) {
+  return k == ErrorKind::invalid_argument || k == ErrorKind::payload_too_large || k == ErrorKind::unprocessable ||
+         k == ErrorKind::cancelled;
+}
+
 // Tries each attempt in order until one yields a first event that is not an error.
-Result<Opened> open_first(const RoutePlan& plan, const ChatRequest& request, Generation& g, int64_t prompt_estimate,
-                          const std::shared_ptr<ClientChannel>& channel) {
+// Endpoints cooling down (open circuit, Retry-After) are skipped; every attempt made is
+// recorded in the health tracker and in the ledger row.
+Result<Opened> open_first(App& app, const RoutePlan& plan, const ChatRequest& request, Generation& g,
+                          int64_t prompt_estimate, const std::shared_ptr<ClientChannel>& channel) {
   Error last{ErrorKind::no_route, "No usable endpoint", 0, {}, 0};
   int index = 0;
+  int64_t soonest_retry_ms = -1;
+  bool any_tried = false;
+  const ModelConfig* given_up = nullptr;  // a request-caused error ends that model's attempts
   for (const Attempt& a : plan.attempts) {
+    if (a.model == given_up) continue;
+    EndpointId id = a.id();
+    if (!app.health().admit(id)) {
+      EndpointHealth h = app.health().health(id);
+      int64_t wait = std::max<int64_t>(0, h.cooldown_until_ms - unix_ms());
+      if (soonest_retry_ms < 0 || wait < soonest_retry_ms) soonest_retry_ms = wait;
+      continue;
+    }
+    any_tried = true;
     auto attempt_start = Clock::now();
     db::AttemptRecord rec;
     rec.attempt = index++;
@@ -165,21 +190,54 @@ Result<Opened> open_first(const RoutePlan& plan, const ChatRequest& request, Gen
       first->error = Error{ErrorKind::upstream_error, "Upstream closed the stream without an answer", 0, {}, 0};
     }
     rec.latency_ms = ms_since(attempt_start);
+    AttemptOutcome outcome;
+    outcome.ttft_ms = *rec.latency_ms;
     if (first->kind == EventKind::error) {
       last = first->error;
       rec.status = http_status(last);
       rec.error_kind = error_kind_name(last.kind);
       rec.error_message = last.message;
       g.record.attempts.push_back(std::move(rec));
-      if (!is_retryable(last)) break;
-      if (request.provider && !request.provider->allow_fallbacks) break;
+      outcome.status = http_status(last);
+      outcome.error_kind = last.kind;
+      outcome.counts_as_failure = !blames_request(last.kind);
+      outcome.retry_after_seconds = last.kind == ErrorKind::rate_limited ? last.retry_after_seconds : 0;
+      app.health().record(id, outcome);
+      // Other endpoints would refuse the same request; the next model (`models`) may not.
+      if (!is_retryable(last)) given_up = a.model;
       continue;
     }
     rec.status = 200;
     g.record.attempts.push_back(std::move(rec));
+    outcome.success = true;
+    outcome.status = 200;
+    app.health().record(id, outcome);
     return Opened{std::move(stream), std::move(*first), a};
   }
+  if (!any_tried && soonest_retry_ms >= 0) {
+    // Every endpoint is cooling down: say when to come back.
+    last = Error{ErrorKind::no_route, "Every endpoint for this model is temporarily unavailable (cooling down after failures)",
+                 0, {}, static_cast<int>(std::max<int64_t>(1, (soonest_retry_ms + 999) / 1000))};
+  }
   return std::unexpected(last);
+}
+
+// `metadata` for clients that ask with X-Switchyard-Metadata / X-OpenRouter-Metadata:
+// every attempt, who served, and how long each took.
+std::string routing_metadata(const Generation& g) {
+  JsonWriter w;
+  w.begin_object();
+  w.field("generation_id", g.record.generation_id);
+  w.field("provider", g.record.provider).field("upstream_model", g.record.upstream_model);
+  w.key("attempts").begin_array();
+  for (const auto& a : g.record.attempts) {
+    w.begin_object().field("provider", a.provider).field("model", a.upstream_model).field("status", int64_t{a.status});
+    if (a.latency_ms) w.field("latency_ms", *a.latency_ms);
+    if (!a.error_message.empty()) w.field("error", a.error_message);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
 }
 
 std::string header_or(const httplib::Request& req, const char* name, const char* fallback = nullptr) {
@@ -225,7 +283,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
 
   int64_t prompt_estimate = estimate_prompt_tokens(*request);
   auto channel = std::make_shared<ClientChannel>();
-  auto opened = open_first(*plan, *request, *g, prompt_estimate, channel);
+  auto opened = open_first(app, *plan, *request, *g, prompt_estimate, channel);
   if (!opened) {
     if (!g->record.attempts.empty()) {
       g->record.provider = g->record.attempts.back().provider;
@@ -244,6 +302,9 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   meta.model = opened->attempt.model->id;
   meta.provider = opened->attempt.provider->name;
   meta.is_completion = request->is_completion;
+  g->served = opened->attempt.id();
+  if (header_or(req, "X-Switchyard-Metadata", "X-OpenRouter-Metadata") == "enabled")
+    meta.metadata_json = routing_metadata(*g);
   const Pricing pricing = opened->attempt.endpoint->pricing;
 
   if (!request->stream) {

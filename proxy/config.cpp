@@ -303,7 +303,18 @@ Result<std::shared_ptr<const Config>> parse_config(const std::string& yaml_text,
     if (!root.IsMap()) {
       c.fail("(top level)", "a mapping with server, database, providers, models", root);
     } else {
-      check_keys(c, root, "", {"server", "database", "providers", "models"});
+      check_keys(c, root, "", {"server", "database", "routing", "providers", "models"});
+      if (YAML::Node r = root["routing"]; r.IsDefined() && !r.IsNull()) {
+        if (expect_map(c, r, "routing")) {
+          check_keys(c, r, "routing",
+                     {"circuit_failure_threshold", "circuit_cooldown_ms", "health_flush_interval_ms",
+                      "health_retention_days"});
+          read_int(c, r, "routing", "circuit_failure_threshold", cfg->routing.circuit_failure_threshold, 1, 1000);
+          read_int(c, r, "routing", "circuit_cooldown_ms", cfg->routing.circuit_cooldown_ms, 1, 86400000);
+          read_int(c, r, "routing", "health_flush_interval_ms", cfg->routing.health_flush_interval_ms, 0, 86400000);
+          read_int(c, r, "routing", "health_retention_days", cfg->routing.health_retention_days, 1, 3650);
+        }
+      }
       if (root["server"].IsDefined()) read_server(c, root["server"], cfg->server);
       if (YAML::Node db = root["database"]; db.IsDefined() && !db.IsNull()) {
         if (expect_map(c, db, "database")) {

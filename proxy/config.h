@@ -22,10 +22,19 @@ struct ServerConfig {
   int64_t keep_alive_timeout_ms = 5000;
 };
 
+// Health and failover (routing issue): circuit per endpoint, health flush to SQLite.
+struct RoutingConfig {
+  int circuit_failure_threshold = 3;      // consecutive failures that open an endpoint's circuit
+  int64_t circuit_cooldown_ms = 30000;    // then one probe request after this long
+  int64_t health_flush_interval_ms = 10000;
+  int64_t health_retention_days = 30;
+};
+
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
   std::string database_path = "data/switchyard.db";
+  RoutingConfig routing;
   // Providers whose secret is set (or that need none). Skipped ones are listed in
   // `skipped_providers` with the reason, and their endpoints removed from models.
   std::vector<ProviderConfig> providers;

@@ -145,3 +145,92 @@ void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
 }
 
 }  // namespace switchyard::proxy
+
+namespace switchyard::proxy {
+
+namespace {
+
+void write_percentiles(JsonWriter& w, const Percentiles& p) {
+  if (p.empty) {
+    w.null();
+    return;
+  }
+  w.begin_object().field("p50", p.p50).field("p75", p.p75).field("p90", p.p90).field("p99", p.p99).end_object();
+}
+
+// OpenRouter's endpoint status: 0 serving normally, negative when degraded.
+int64_t endpoint_status(const EndpointHealth& h) {
+  if (h.circuit == CircuitStatus::open) return -2;
+  if (h.significant_recent_failures || h.cooldown_until_ms > 0) return -1;
+  return 0;
+}
+
+}  // namespace
+
+void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& res) {
+  std::string id = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
+  const ModelConfig* m = app.config().find_model(id);
+  if (!m) {
+    res.status = 404;
+    res.set_content(error_body(Error{ErrorKind::not_found, "Model '" + id + "' not found", 0, {}, 0}), kJsonContentType);
+    return;
+  }
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("id", m->id).field("name", m->name).field("created", m->created).field("description", m->description);
+  w.key("architecture").begin_object().field("modality", "text->text").field("tokenizer", "Other");
+  w.field_null("instruct_type").end_object();
+  w.key("endpoints").begin_array();
+  for (const auto& e : m->endpoints) {
+    EndpointHealth h = app.health().health(EndpointId{m->id, e.provider, e.upstream_model});
+    w.begin_object();
+    w.field("name", e.provider + " | " + e.upstream_model);
+    w.field("model_name", m->name).field("provider_name", e.provider).field("upstream_model", e.upstream_model);
+    w.field("tag", e.provider + "/" + e.quantization).field("quantization", e.quantization);
+    w.field("context_length", e.context_length);
+    if (e.max_completion_tokens > 0) w.field("max_completion_tokens", e.max_completion_tokens);
+    else w.field_null("max_completion_tokens");
+    w.field_null("max_prompt_tokens");
+    w.key("pricing").begin_object();
+    w.field("prompt", pico_to_usd_string(e.pricing.prompt_pico_per_token));
+    w.field("completion", pico_to_usd_string(e.pricing.completion_pico_per_token));
+    w.field("request", pico_to_usd_string(e.pricing.request_pico)).field("image", "0");
+    if (e.pricing.cache_read_pico_per_token >= 0)
+      w.field("input_cache_read", pico_to_usd_string(e.pricing.cache_read_pico_per_token));
+    if (e.pricing.cache_write_pico_per_token >= 0)
+      w.field("input_cache_write", pico_to_usd_string(e.pricing.cache_write_pico_per_token));
+    w.end_object();
+    w.key("supported_parameters").begin_array();
+    ModelConfig single = *m;
+    single.endpoints = {e};
+    for (const auto& p : supported_parameters(single)) w.value(p);
+    w.end_array();
+    w.field("status", endpoint_status(h)).field("circuit", circuit_status_name(h.circuit));
+    // Uptime as a percentage, as OpenRouter publishes it.
+    w.field("uptime_last_5m", h.uptime_last_5m * 100).field("uptime_last_30m", h.uptime_last_30m * 100);
+    w.field("uptime_last_1d", h.uptime_last_1d * 100);
+    w.field("requests_last_5m", h.requests_last_5m).field("requests_last_30m", h.requests_last_30m);
+    w.field("requests_last_1d", h.requests_last_1d);
+    w.key("latency_last_30m");
+    write_percentiles(w, h.latency_last_30m);
+    w.key("throughput_last_30m");
+    write_percentiles(w, h.throughput_last_30m);
+    w.end_object();
+  }
+  w.end_array().end_object().end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+void handle_ready(App& app, const httplib::Request&, httplib::Response& res) {
+  auto ok = app.ready();
+  if (ok) {
+    res.set_content("{\"status\":\"ready\"}", kJsonContentType);
+    return;
+  }
+  res.status = 503;
+  JsonWriter w;
+  w.begin_object().field("status", "not_ready").field("reason", ok.error().message).end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+}  // namespace switchyard::proxy

@@ -15,3 +15,12 @@ void handle_key(App& app, const httplib::Request& req, httplib::Response& res);
 std::vector<std::string> supported_parameters(const ModelConfig& model);
 
 }  // namespace switchyard::proxy
+
+namespace switchyard::proxy {
+
+// GET /api/v1/models/{author}/{slug}/endpoints: OpenRouter's shape with live health.
+void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& res);
+// GET /health/ready: 200 when ready, 503 with the reason otherwise.
+void handle_ready(App& app, const httplib::Request& req, httplib::Response& res);
+
+}  // namespace switchyard::proxy

@@ -131,6 +131,7 @@ std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& us
   w.end_array();
   w.key("usage");
   write_usage(w, usage, cost);
+  if (!meta.metadata_json.empty()) w.field_raw("metadata", meta.metadata_json);
   w.end_object();
   return w.take();
 }
@@ -187,6 +188,7 @@ std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, int64
   w.key("choices").begin_array().end_array();
   w.key("usage");
   write_usage(w, usage, cost);
+  if (!meta.metadata_json.empty()) w.field_raw("metadata", meta.metadata_json);
   w.end_object();
   return w.take();
 }

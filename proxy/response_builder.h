@@ -17,6 +17,7 @@ struct ResponseMeta {
   std::string model;     // the public model id that served
   std::string provider;  // the provider name that served
   bool is_completion = false;  // text_completion shape
+  std::string metadata_json;   // non-empty: a `metadata` object on the body / usage chunk
 };
 
 // Picodollars for this usage at this price: uncached prompt tokens at the prompt price,
