@@ -65,7 +65,7 @@ simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& s) {
 
 std::string str(simdjson::dom::element e) { return std::string(std::string_view(e)); }
 
-const std::string kHello = R"({"model":"test/model","messages":[{"role":"user","content":"hi"}]})";
+const std::string kHello = R"({"model":"test/model:floor","messages":[{"role":"user","content":"hi"}]})";
 
 }  // namespace
 
@@ -127,7 +127,7 @@ TEST_CASE("streaming sends SSE chunks, a usage chunk and [DONE]", "[proxy][integ
     return Script{{ev_role(), ev_text("a"), ev_tool(0, "call_1", "lookup", "{\"q\":"), ev_tool(0, "", "", "1}"),
                    ev_finish("tool_calls")}};  // no usage: the proxy estimates
   };
-  auto r = f.post(R"({"model":"test/model","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  auto r = f.post(R"({"model":"test/model:floor","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   REQUIRE(r);
   REQUIRE(r->status == 200);
   CHECK(r->get_header_value("Content-Type").find("text/event-stream") == 0);
@@ -166,7 +166,7 @@ TEST_CASE("a failure mid-stream becomes an error chunk, then usage and [DONE]", 
   f.scripts["cheap"] = [](const OpenParams&) {
     return Script{{ev_role(), ev_text("par"), ev_error(ErrorKind::upstream_error, "upstream reset the connection")}};
   };
-  auto r = f.post(R"({"model":"test/model","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  auto r = f.post(R"({"model":"test/model:floor","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(r->body.find("\"finish_reason\":\"error\"") != std::string::npos);
@@ -256,9 +256,9 @@ TEST_CASE("bad requests get OpenAI-style errors", "[proxy][integration]") {
   Fixture f;
   auto [body, status, fragment] = GENERATE(table<std::string, int, std::string>({
       {"{not json", 400, "Invalid JSON"},
-      {R"({"model":"test/model","messages":[{"role":"user","content":"x"}],"temperature":7})", 400, "temperature"},
+      {R"({"model":"test/model:floor","messages":[{"role":"user","content":"x"}],"temperature":7})", 400, "temperature"},
       {R"({"model":"nope/none","messages":[{"role":"user","content":"x"}]})", 404, "nope/none"},
-      {R"({"model":"test/model","messages":[{"role":"user","content":"x"}],"n":2,"stream":true})", 400, "n"},
+      {R"({"model":"test/model:floor","messages":[{"role":"user","content":"x"}],"n":2,"stream":true})", 400, "n"},
   }));
   auto r = f.post(body);
   REQUIRE(r);
@@ -269,7 +269,7 @@ TEST_CASE("bad requests get OpenAI-style errors", "[proxy][integration]") {
 
 TEST_CASE("a body over the limit gets a 413 JSON error", "[proxy][integration]") {
   Fixture f;
-  std::string big = R"({"model":"test/model","messages":[{"role":"user","content":")" + std::string(70000, 'x') + "\"}]}";
+  std::string big = R"({"model":"test/model:floor","messages":[{"role":"user","content":")" + std::string(70000, 'x') + "\"}]}";
   auto r = f.post(big);
   REQUIRE(r);
   CHECK(r->status == 413);
@@ -278,8 +278,8 @@ TEST_CASE("a body over the limit gets a 413 JSON error", "[proxy][integration]")
 
 TEST_CASE("max_tokens is clipped to the endpoint cap and the context left", "[proxy][integration]") {
   Fixture f;
-  REQUIRE(f.post(R"({"model":"test/model","max_tokens":5000,"messages":[{"role":"user","content":"hi"}]})")->status == 200);
-  REQUIRE(f.post(R"({"model":"test/model","max_tokens":7,"messages":[{"role":"user","content":"hi"}]})")->status == 200);
+  REQUIRE(f.post(R"({"model":"test/model:floor","max_tokens":5000,"messages":[{"role":"user","content":"hi"}]})")->status == 200);
+  REQUIRE(f.post(R"({"model":"test/model:floor","max_tokens":7,"messages":[{"role":"user","content":"hi"}]})")->status == 200);
   std::string long_prompt(3800, 'a');  // ~950 tokens of a 1000-token context
   REQUIRE(f.post(R"({"model":"test/solo","messages":[{"role":"user","content":")" + long_prompt + "\"}]}")->status == 200);
   std::lock_guard lock(f.log->mu);
@@ -308,7 +308,7 @@ TEST_CASE("a client that disconnects mid-stream cancels the stream and is still 
   req.method = "POST";
   req.path = "/v1/chat/completions";
   req.headers = bearer(f.key);
-  req.body = R"({"model":"test/model","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  req.body = R"({"model":"test/model:floor","stream":true,"messages":[{"role":"user","content":"hi"}]})";
   req.set_header("Content-Type", "application/json");
   req.response_handler = [&](const httplib::Response& res) {
     gen = res.get_header_value("X-Generation-Id");
