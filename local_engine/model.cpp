@@ -1,8 +1,13 @@
 // Llama / Mixtral forward over a batch of tokens from many sequences (llama.cpp semantics).
 #include "local_engine/model.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "local_engine/cpu/kernels.h"
@@ -117,6 +122,38 @@ struct Loader {
     return owned.back().data();
   }
 };
+
+// Brings the mapped file into memory chunk by chunk (so the first forward does not stall on
+// page faults), drawing a progress bar on stderr when asked.
+void prefault(std::span<const uint8_t> bytes, bool show) {
+  if (bytes.empty()) return;
+  const size_t page = size_t(sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096);
+  const size_t chunk = size_t(16) << 20;
+  uint8_t* base = const_cast<uint8_t*>(bytes.data());
+  const uintptr_t aligned = reinterpret_cast<uintptr_t>(base) & ~uintptr_t(page - 1);
+  madvise(reinterpret_cast<void*>(aligned), bytes.size() + (reinterpret_cast<uintptr_t>(base) - aligned), MADV_WILLNEED);
+  const auto t0 = std::chrono::steady_clock::now();
+  int last_pct = -1;
+  volatile uint8_t sink = 0;
+  uint8_t acc = 0;
+  for (size_t off = 0; off < bytes.size(); off += chunk) {
+    const size_t end = std::min(bytes.size(), off + chunk);
+    for (size_t k = off; k < end; k += page) acc ^= bytes[k];  // one read per page faults it in
+    if (!show) continue;
+    const int pct = int(100.0 * double(end) / double(bytes.size()));
+    if (pct == last_pct) continue;
+    last_pct = pct;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int width = 40, filled = pct * width / 100;
+    std::fprintf(stderr, "\rloading weights [%.*s%*s] %3d%% %6.0f/%.0f MB %.1fs", filled,
+                 "========================================", width - filled, "", pct, double(end) / 1e6,
+                 double(bytes.size()) / 1e6, s);
+    std::fflush(stderr);
+  }
+  sink = acc;
+  (void)sink;
+  if (show) std::fprintf(stderr, "\n");
+}
 
 #define TRY_ASSIGN(lhs, expr)                      \
   do {                                             \
@@ -254,6 +291,10 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelL
       }
     }
   }
+  if (params.prefault) {
+    const bool show = params.progress > 0 || (params.progress < 0 && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
+    prefault(g.bytes(), show);
+  }
   m->backend_ = make_cpu_backend({params.n_threads, nullptr});
   m->s_ = std::make_unique<Scratch>();
   return m;
@@ -278,6 +319,15 @@ size_t Model::weight_bytes_per_token() const {
     }
   }
   return total;
+}
+
+size_t Model::weight_bytes_per_step(double n_experts_touched) const {
+  if (config_.n_expert == 0) return weight_bytes_per_token();
+  auto bytes = [](const WeightMatrix& m) { return size_t(m.rows) * m.row_bytes; };
+  const auto& l0 = w_->layers[0];
+  const double per_expert = double(bytes(l0.gate_e[0]) + bytes(l0.up_e[0]) + bytes(l0.down_e[0]));
+  const double topk = double(config_.n_expert_used) * per_expert * double(config_.n_layer);
+  return size_t(double(weight_bytes_per_token()) - topk + n_experts_touched * per_expert * double(config_.n_layer));
 }
 
 Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, float* logits) {

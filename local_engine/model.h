@@ -43,6 +43,9 @@ struct BatchToken {
 
 struct ModelLoadParams {
   int n_threads = 0;          // 0 = all hardware threads
+  bool prefault = true;       // read the mapped weights in at load (no page faults in the first forward)
+  // Progress bar on stderr while prefaulting: -1 = when stdout and stderr are terminals, 0 = never, 1 = always.
+  int progress = -1;
 };
 
 class Model {
@@ -63,6 +66,9 @@ class Model {
 
   size_t weight_bytes() const;              // all tensors
   size_t weight_bytes_per_token() const;    // read by one decode step (attention + top-k experts + output)
+  // Read by one batched step whose tokens touch n_experts_touched distinct experts per layer
+  // (each expert's weights are read once per step however many tokens it serves).
+  size_t weight_bytes_per_step(double n_experts_touched) const;
 
   struct Layer;  // defined in model.cpp
  private:

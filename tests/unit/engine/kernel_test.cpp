@@ -58,6 +58,34 @@ TEST_CASE("kernel: SIMD gemm matches the scalar reference for every type", "[ker
   }
 }
 
+TEST_CASE("kernel: Q8_0/Q4_0 gemm with an odd block count and every token-tile remainder", "[kernel]") {
+  const char* isa = GENERATE("avx2", "avx512");
+  const cpu::KernelSet* k = cpu::kernels_by_name(isa);
+  if (!k) {
+    WARN("CPU lacks " << isa << ": skipped");
+    return;
+  }
+  GgmlType type = GENERATE(GgmlType::q8_0, GgmlType::q4_0);
+  const int64_t cols = 32 * 17, rows = 13;  // 17 blocks: the 512-bit kernel's two-block loop plus a tail
+  const size_t wrb = *ggml_row_size(type, cols);
+  std::vector<uint8_t> wbytes(wrb * rows);
+  auto wf = random_vec(size_t(rows * cols), 11);
+  for (int64_t r = 0; r < rows; ++r) quantize_row(type, &wf[size_t(r * cols)], &wbytes[size_t(r) * wrb], cols);
+  WeightMatrix w{type, rows, cols, wbytes.data(), wrb};
+  const ActType at = act_type_for(type);
+  const size_t rb = act_row_bytes(at, cols);
+  for (int64_t n = 1; n <= 11; ++n) {
+    INFO(isa << " " << ggml_type_name(type) << " n=" << n);
+    auto xf = random_vec(size_t(n * cols), uint32_t(100 + n));
+    std::vector<uint8_t> act(rb * size_t(n));
+    for (int64_t i = 0; i < n; ++i) quantize_act_row(at, &xf[size_t(i * cols)], &act[size_t(i) * rb], cols);
+    std::vector<float> ref(size_t(n * rows)), got(size_t(n * rows), -1.f);
+    cpu::kernels_scalar().gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, nullptr, n, ref.data(), rows);
+    k->gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, nullptr, n, got.data(), rows);
+    for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(2e-3));
+  }
+}
+
 TEST_CASE("kernel: backend matmul splits jobs across threads like one big gemm", "[kernel]") {
   auto be = make_cpu_backend({2, nullptr});
   const int64_t cols = 256, rows = 300, n = 5;
