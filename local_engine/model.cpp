@@ -411,29 +411,17 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
     });
     int64_t att_work = 0;  // multiply-adds, to skip the dispatch for tiny attention
     for (int64_t i = 0; i < n; ++i) att_work += int64_t(batch[size_t(i)].pos + 1) * q_dim * 2;
-    par(n * c.n_head, att_work < (1 << 17) ? INT64_MAX : 2, [&](int64_t b, int64_t e) {
+    // One task per (token, KV head): the group's query heads share each K/V row load.
+    par(n * c.n_kv_head, att_work < (1 << 16) ? INT64_MAX : 2, [&](int64_t b, int64_t e) {
       std::vector<float> scores;
       for (int64_t task = b; task < e; ++task) {
-        const int64_t i = task / c.n_head;
-        const int h = int(task % c.n_head);
+        const int64_t i = task / c.n_kv_head;
+        const int kvh = int(task % c.n_kv_head);
         const BatchToken& t = batch[size_t(i)];
-        const int64_t kvh_off = int64_t(h / group) * hd;
-        const float* q = &s.q[size_t(i * q_dim + h * hd)];
-        scores.resize(size_t(t.pos + 1));
-        for (int p = 0; p <= t.pos; ++p) {
-          const float* kp = kv.k(l, t.seq, p) + kvh_off;
-          float d = 0;
-          for (int64_t j = 0; j < hd; ++j) d += q[j] * kp[j];
-          scores[size_t(p)] = d * att_scale;
-        }
-        cpu::softmax(scores.data(), t.pos + 1);
-        float* out = &s.att[size_t(i * q_dim + h * hd)];
-        std::fill_n(out, hd, 0.f);
-        for (int p = 0; p <= t.pos; ++p) {
-          const float* vp = kv.v(l, t.seq, p) + kvh_off;
-          const float a = scores[size_t(p)];
-          for (int64_t j = 0; j < hd; ++j) out[j] += a * vp[j];
-        }
+        scores.resize(size_t(group) * size_t(t.pos + 1));
+        const int64_t h0 = int64_t(kvh) * group;
+        cpu::attention(&s.q[size_t(i * q_dim + h0 * hd)], group, hd, kv.k(l, t.seq, 0) + kvh * hd, kv.v(l, t.seq, 0) + kvh * hd,
+                       kv_dim, t.pos + 1, att_scale, &s.att[size_t(i * q_dim + h0 * hd)], scores.data());
       }
     });
     {

@@ -42,4 +42,14 @@ void swiglu(float* g, const float* u, int64_t n);                               
 // theta_i = pos * freq_base^(-2i/rope_dim), for 2i < rope_dim.
 void rope(float* x, int n_heads, int head_dim, int rope_dim, int pos, float freq_base);
 
+// Attention of n_q query heads that share one KV head (a GQA group) over positions
+// [0, n_pos): out_h = sum_p softmax_p(scale * q_h . k_p) * v_p.
+// q: F32 [n_q, hd]; k, v: position p at k + p * kv_stride (F32 [hd]); out: F32 [n_q, hd];
+// scores: scratch F32 [n_q, n_pos]. attention() is the SIMD version (AVX2 + FMA: the
+// engine's x86 baseline), attention_ref() the plain reference it is tested against.
+void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+               float scale, float* out, float* scores);
+void attention_ref(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+                   float scale, float* out, float* scores);
+
 }  // namespace switchyard::engine::cpu

@@ -18,7 +18,7 @@ const KernelSet* kernels_avx2() {
       "avx2",
       {avx2::gemm_float<0>, avx2::gemm_float<1>, avx2::gemm_float<2>, avx2::gemm_q8_0, avx2::gemm_q4_0, avx2::gemm_q4_k,
        avx2::gemm_q6_k},
-      kernels_scalar().quantize_q8_0,
+      avx2::quantize_q8_0,
       kernels_scalar().quantize_q8_k,
   };
   const CpuFeatures& f = cpu_features();

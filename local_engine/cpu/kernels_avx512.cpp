@@ -106,7 +106,7 @@ const KernelSet* kernels_avx512() {
       "avx512",
       {avx512::gemm_float<0>, avx512::gemm_float<1>, avx512::gemm_float<2>, avx512::gemm_q8_0_512, avx512::gemm_q4_0,
        avx512::gemm_q4_k, avx512::gemm_q6_k},
-      kernels_scalar().quantize_q8_0,
+      avx512::quantize_q8_0,
       kernels_scalar().quantize_q8_k,
   };
   return &k;

@@ -1,7 +1,12 @@
 // Scalar reference kernels and the float helpers; also the runtime ISA choice.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string_view>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
 
 #include "local_engine/cpu/kernels.h"
 #include "local_engine/cpu_features.h"
@@ -105,5 +110,125 @@ void rope(float* x, int n_heads, int head_dim, int rope_dim, int pos, float freq
     }
   }
 }
+
+void attention_ref(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+                   float scale, float* out, float* scores) {
+  for (int h = 0; h < n_q; ++h) {
+    const float* qh = q + h * hd;
+    float* s = scores + int64_t(h) * n_pos;
+    for (int p = 0; p < n_pos; ++p) {
+      float d = 0;
+      for (int64_t j = 0; j < hd; ++j) d += qh[j] * k[p * kv_stride + j];
+      s[p] = d * scale;
+    }
+    softmax(s, n_pos);
+    float* o = out + h * hd;
+    for (int64_t j = 0; j < hd; ++j) o[j] = 0;
+    for (int p = 0; p < n_pos; ++p)
+      for (int64_t j = 0; j < hd; ++j) o[j] += s[p] * v[p * kv_stride + j];
+  }
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+namespace {
+inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline float hmax8(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+// e^x for x <= 0 (softmax after subtracting the max): Cephes expf polynomial, ~1e-7 relative.
+inline __m256 exp8(__m256 x) {
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+  const __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// Scores of G heads against every position; each K row is loaded once for the G heads.
+template <int G>
+void scores_g(const float* q, int64_t hd, const float* k, int64_t kv_stride, int n_pos, float scale, float* scores) {
+  for (int p = 0; p < n_pos; ++p) {
+    const float* kp = k + p * kv_stride;
+    __m256 acc[G];
+    for (int h = 0; h < G; ++h) acc[h] = _mm256_setzero_ps();
+    for (int64_t j = 0; j < hd; j += 8) {
+      const __m256 kv = _mm256_loadu_ps(kp + j);
+      for (int h = 0; h < G; ++h) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * hd + j), kv, acc[h]);
+    }
+    for (int h = 0; h < G; ++h) scores[int64_t(h) * n_pos + p] = hsum8(acc[h]) * scale;
+  }
+}
+
+void softmax8(float* x, int n) {
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  int k = 0;
+  for (; k + 8 <= n; k += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + k));
+  float max = hmax8(m);
+  for (; k < n; ++k) max = x[k] > max ? x[k] : max;
+  const __m256 mv = _mm256_set1_ps(max);
+  __m256 sv = _mm256_setzero_ps();
+  for (k = 0; k + 8 <= n; k += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + k), mv));
+    _mm256_storeu_ps(x + k, e);
+    sv = _mm256_add_ps(sv, e);
+  }
+  float sum = hsum8(sv);
+  for (; k < n; ++k) {
+    x[k] = std::exp(x[k] - max);
+    sum += x[k];
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / sum);
+  for (k = 0; k + 8 <= n; k += 8) _mm256_storeu_ps(x + k, _mm256_mul_ps(_mm256_loadu_ps(x + k), inv));
+  for (; k < n; ++k) x[k] *= 1.0f / sum;
+}
+}  // namespace
+
+void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+               float scale, float* out, float* scores) {
+  if (hd % 8 != 0 || n_pos <= 0) return attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+  int h = 0;
+  for (; h + 4 <= n_q; h += 4) scores_g<4>(q + h * hd, hd, k, kv_stride, n_pos, scale, scores + int64_t(h) * n_pos);
+  for (; h + 2 <= n_q; h += 2) scores_g<2>(q + h * hd, hd, k, kv_stride, n_pos, scale, scores + int64_t(h) * n_pos);
+  for (; h < n_q; ++h) scores_g<1>(q + h * hd, hd, k, kv_stride, n_pos, scale, scores + int64_t(h) * n_pos);
+  for (h = 0; h < n_q; ++h) softmax8(scores + int64_t(h) * n_pos, n_pos);
+  // out_h = sum_p s_hp v_p, 64 output columns (8 registers) at a time.
+  for (h = 0; h < n_q; ++h) {
+    const float* s = scores + int64_t(h) * n_pos;
+    for (int64_t j0 = 0; j0 < hd; j0 += 64) {
+      const int nc = int(std::min<int64_t>(64, hd - j0) / 8);
+      __m256 acc[8];
+      for (int c = 0; c < 8; ++c) acc[c] = _mm256_setzero_ps();
+      for (int p = 0; p < n_pos; ++p) {
+        const __m256 sp = _mm256_broadcast_ss(s + p);
+        const float* vp = v + p * kv_stride + j0;
+        for (int c = 0; c < 8; ++c)
+          if (c < nc) acc[c] = _mm256_fmadd_ps(sp, _mm256_loadu_ps(vp + 8 * c), acc[c]);
+      }
+      for (int c = 0; c < nc; ++c) _mm256_storeu_ps(out + h * hd + j0 + 8 * c, acc[c]);
+    }
+  }
+}
+#else
+void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+               float scale, float* out, float* scores) {
+  attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+}
+#endif
 
 }  // namespace switchyard::engine::cpu

@@ -152,3 +152,38 @@ TEST_CASE("kernel: thread pool runs every task exactly once, many times over", "
     for (auto& h : hits) REQUIRE(h.load() == 1);
   }
 }
+
+TEST_CASE("kernel: SIMD Q8_0 activation quantization is bit-exact with the reference", "[kernel]") {
+  const char* isa = GENERATE("avx2", "avx512");
+  const cpu::KernelSet* k = cpu::kernels_by_name(isa);
+  if (!k) {
+    WARN("CPU lacks " << isa << ": skipped");
+    return;
+  }
+  const int64_t n = 32 * 40;
+  auto x = random_vec(size_t(n), 21);
+  for (int64_t j = 0; j < 32; ++j) x[size_t(j)] = 0.f;                        // all-zero block: d = 0
+  for (int64_t j = 32; j < 64; ++j) x[size_t(j)] = float(j - 48) * 0.5f;      // exact .5 ties (ties away from zero)
+  for (int64_t j = 64; j < 96; ++j) x[size_t(j)] *= 1e4f;                    // large magnitudes
+  for (int64_t j = 96; j < 128; ++j) x[size_t(j)] *= 1e-6f;                  // tiny scales (F16 subnormal d)
+  std::vector<uint8_t> ref(act_row_bytes(ActType::q8_0, n)), got(ref.size(), 0xAB);
+  quantize_row_q8_0(x.data(), reinterpret_cast<BlockQ8_0*>(ref.data()), n);
+  k->quantize_q8_0(x.data(), got.data(), n);
+  REQUIRE(got == ref);
+}
+
+TEST_CASE("kernel: SIMD attention matches the reference for GQA groups and odd lengths", "[kernel]") {
+  const int64_t hd = GENERATE(64, 128, 40);
+  const int n_q = GENERATE(1, 2, 3, 4, 8);
+  const int n_pos = GENERATE(1, 7, 33, 200);
+  INFO("hd " << hd << " n_q " << n_q << " n_pos " << n_pos);
+  const int64_t kv_stride = hd * 3;  // K/V rows of other heads lie between positions
+  auto q = random_vec(size_t(n_q * hd), 31);
+  auto k = random_vec(size_t(n_pos * kv_stride), 32);
+  auto v = random_vec(size_t(n_pos * kv_stride), 33);
+  const float scale = 1.0f / std::sqrt(float(hd));
+  std::vector<float> ref(size_t(n_q * hd)), got(ref.size(), -1.f), s1(size_t(n_q * n_pos)), s2(s1.size());
+  cpu::attention_ref(q.data(), n_q, hd, k.data(), v.data(), kv_stride, n_pos, scale, ref.data(), s1.data());
+  cpu::attention(q.data(), n_q, hd, k.data(), v.data(), kv_stride, n_pos, scale, got.data(), s2.data());
+  for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(1e-5));
+}
