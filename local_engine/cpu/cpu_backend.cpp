@@ -34,8 +34,18 @@ class CpuBackend final : public Backend {
   void matmul(std::span<const MatmulJob> jobs) override {
     // Split every job's rows into chunks; all chunks of all jobs form one dispatch.
     int64_t total_rows = 0;
-    for (auto& j : jobs) total_rows += j.w.rows;
+    size_t total_bytes = 0;
+    for (auto& j : jobs) {
+      total_rows += j.w.rows;
+      total_bytes += size_t(j.w.rows) * j.w.row_bytes * size_t(j.n > 0 ? j.n : 0);
+    }
     if (total_rows == 0) return;
+    // Tiny work (the MoE router: n_expert rows) costs less than waking the workers.
+    if (total_bytes < (size_t(64) << 10)) {
+      for (auto& j : jobs)
+        if (j.n > 0) k_.gemm[cpu::type_slot(j.w.type)](j.w, 0, j.w.rows, j.act, j.act_stride, j.act_index, j.n, j.y, j.y_stride);
+      return;
+    }
     const int64_t want_tasks = int64_t(pool_.size()) * 8;
     int64_t chunk = std::max<int64_t>(16, (total_rows / want_tasks + 15) / 16 * 16);
     tasks_.clear();

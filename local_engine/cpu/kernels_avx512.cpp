@@ -88,8 +88,13 @@ static void q8_0_rows512(const WeightMatrix& w, int64_t r0, int64_t r1, const ui
     for (; r + RB <= r1; r += RB) q8_0_tile512<RB, TB>(w, r, xs, y, y_stride, i);
     for (; r < r1; ++r) q8_0_tile512<1, TB>(w, r, xs, y, y_stride, i);
   }
+  // Leftover tokens (1..TB-1) in one tile of exactly that many, so each weight row block is
+  // streamed once more at most (an expert with 3 tokens: one 3-token pass, not 2 + 1).
   if constexpr (TB > 1) {
-    if (i < n) q8_0_rows512<RB, TB / 2>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    const int64_t rem = n - i;
+    if (rem == 3 && TB > 3) q8_0_rows512<RB, 3>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    else if (rem >= 2) q8_0_rows512<RB, 2>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    else if (rem == 1) q8_0_rows512<RB, 1>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
   }
 }
 
