@@ -61,6 +61,7 @@ class RunningProxy {
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(20, 0);
+    c.set_tcp_nodelay(true);
     return c;
   }
   // A fresh API key (plaintext), optionally with a USD limit in picodollars.
