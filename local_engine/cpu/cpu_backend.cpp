@@ -51,8 +51,13 @@ class CpuBackend final : public Backend {
     tasks_.clear();
     for (size_t ji = 0; ji < jobs.size(); ++ji) {
       if (jobs[ji].n == 0) continue;
-      for (int64_t r = 0; r < jobs[ji].w.rows; r += chunk)
-        tasks_.push_back({int32_t(ji), r, std::min(jobs[ji].w.rows, r + chunk)});
+      // A task's weight rows should stay in L2 (~256 KB) while its token tiles pass over them:
+      // with more tokens than one tile (prefill, a busy expert, logits of 8 streams) a larger
+      // chunk would be streamed from L3/DRAM once per tile.
+      const int64_t l2_rows = std::max<int64_t>(16, int64_t((size_t(256) << 10) / std::max<size_t>(1, jobs[ji].w.row_bytes)) / 16 * 16);
+      const int64_t job_chunk = std::min(chunk, l2_rows);
+      for (int64_t r = 0; r < jobs[ji].w.rows; r += job_chunk)
+        tasks_.push_back({int32_t(ji), r, std::min(jobs[ji].w.rows, r + job_chunk)});
     }
     pool_.run(int64_t(tasks_.size()), [&](int64_t t, int) {
       const Task& task = tasks_[size_t(t)];

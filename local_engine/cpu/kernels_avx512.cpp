@@ -94,7 +94,7 @@ static void q8_0_rows512(const WeightMatrix& w, int64_t r0, int64_t r1, const ui
     const int64_t rem = n - i;
     if (rem == 3 && TB > 3) q8_0_rows512<RB, 3>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
     else if (rem >= 2) q8_0_rows512<RB, 2>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
-    else if (rem == 1) q8_0_rows512<RB, 1>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    else if (rem == 1) q8_0_rows512<2 * RB, 1>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
   }
 }
 
