@@ -3,7 +3,7 @@
 // machine's streaming read bandwidth measured in the same run as the limit for decode.
 // The machine may be shared: every figure is the best of --reps runs, and the load average
 // is printed at the start.
-//   bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N]
+//   bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar]
 #include <immintrin.h>
 #include <sys/stat.h>
 
@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   int n_threads = int(std::thread::hardware_concurrency());
   std::string path = "/tmp/switchyard_bench_mixtral_q8_0.gguf";
   int n_prompt = 128, n_decode = 64, reps = 3;
+  const char* isa = nullptr;  // kernel set: best available unless --isa avx2|avx512|scalar
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) n_threads = std::atoi(argv[++i]);
@@ -76,8 +77,9 @@ int main(int argc, char** argv) {
     else if (a == "--prompt" && i + 1 < argc) n_prompt = std::atoi(argv[++i]);
     else if (a == "--decode" && i + 1 < argc) n_decode = std::atoi(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--isa" && i + 1 < argc) isa = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N]\n");
+      std::fprintf(stderr, "usage: bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar]\n");
       return 2;
     }
   }
@@ -99,7 +101,10 @@ int main(int argc, char** argv) {
   const double bw = measure_read_bandwidth(n_threads);
   std::printf("memory read bandwidth (%d threads, 1 GiB stream, best of 4): %.1f GB/s\n", n_threads, bw / 1e9);
 
-  auto loaded = Model::load(path, {n_threads});
+  ModelLoadParams lp;
+  lp.n_threads = n_threads;
+  lp.isa = isa;
+  auto loaded = Model::load(path, lp);
   if (!loaded) {
     std::fprintf(stderr, "bench: %s\n", loaded.error().message.c_str());
     return 1;

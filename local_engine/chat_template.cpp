@@ -214,7 +214,9 @@ std::string segments_to_text(std::span<const Segment> segments, const Tokenizer*
     } else if (tokenizer && seg.special_id < tokenizer->n_vocab()) {
       s += tokenizer->token_text(seg.special_id);
     } else {
-      s += "<" + std::to_string(seg.special_id) + ">";
+      s += '<';
+      s += std::to_string(seg.special_id);
+      s += '>';
     }
   }
   return s;

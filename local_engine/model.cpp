@@ -295,7 +295,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelL
     const bool show = params.progress > 0 || (params.progress < 0 && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
     prefault(g.bytes(), show);
   }
-  m->backend_ = make_cpu_backend({params.n_threads, nullptr});
+  m->backend_ = make_cpu_backend({params.n_threads, params.isa});
   m->s_ = std::make_unique<Scratch>();
   return m;
 }

@@ -43,6 +43,7 @@ struct BatchToken {
 
 struct ModelLoadParams {
   int n_threads = 0;          // 0 = all hardware threads
+  const char* isa = nullptr;  // force a kernel set ("scalar", "avx2", "avx512"); null = best available
   bool prefault = true;       // read the mapped weights in at load (no page faults in the first forward)
   // Progress bar on stderr while prefaulting: -1 = when stdout and stderr are terminals, 0 = never, 1 = always.
   int progress = -1;

@@ -92,18 +92,6 @@ bool read_double(Ctx& c, const YAML::Node& parent, const std::string& path, cons
   return true;
 }
 
-bool read_bool(Ctx& c, const YAML::Node& parent, const std::string& path, const std::string& key, bool& out) {
-  YAML::Node n = parent[key];
-  if (!n.IsDefined() || n.IsNull()) return false;
-  if (n.IsScalar()) {
-    const std::string& s = n.Scalar();
-    if (s == "true" || s == "yes" || s == "on") return out = true, true;
-    if (s == "false" || s == "no" || s == "off") return out = false, true;
-  }
-  c.fail(join(path, key), "true or false", n);
-  return false;
-}
-
 void check_keys(Ctx& c, const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) {
   for (const auto& kv : map) {
     std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";

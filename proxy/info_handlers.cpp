@@ -89,6 +89,12 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
   if (id.empty())
     return write_error(res, Error{ErrorKind::invalid_argument, "Query parameter 'id' is required", 0, {}, 0});
   auto row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+  if (row && !*row) {
+    // Rows are written asynchronously: a client asking right after its response may be
+    // ahead of the writer. Wait for what is queued, then look once more.
+    app.ledger().flush();
+    row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+  }
   if (!row) return write_error(res, Error{ErrorKind::internal, "Cannot read the ledger", 0, {}, 0});
   // Another key's generation is as good as unknown: ids must not leak across keys.
   if (!*row || (*row)->key_hash != (*key)->key_hash)

@@ -136,6 +136,15 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
                   "{\"model\":" + json_quote(model.id) + ",\"filter\":" + json_quote(what) + "}");
     return {};
   };
+  // Several choices (n > 1) come only from OpenAI-compatible upstreams: the local engine
+  // and Anthropic's API produce one.
+  if (request.n > 1) {
+    std::erase_if(c, [](const Attempt& a) { return a.provider->kind != "openai"; });
+    if (c.empty())
+      return fail(ErrorKind::invalid_argument,
+                  "n > 1 is not supported by any endpoint of model '" + model.id + "' (only OpenAI-compatible ones)",
+                  "{\"param\":\"n\"}");
+  }
   if (ref.suffix == "free")
     if (auto r = apply(":free (zero-priced endpoints)", [](const Attempt& a) {
           return blended_price(*a.endpoint) == 0 && a.endpoint->pricing.request_pico == 0;

@@ -51,8 +51,11 @@ static void q8_0_tile512(const WeightMatrix& w, int64_t r, const uint8_t* const*
       xd[t] = scale2(xr[t] + b);
     }
     for (int a = 0; a < RB; ++a) {
-      _mm_prefetch(reinterpret_cast<const char*>(wr[a] + b + 8), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(wr[a] + b + 8) + 64, _MM_HINT_T0);
+      // The tile reads RB consecutive rows as RB streams; fetch the next tile's rows (RB rows
+      // ahead, several KB: far enough to cover DRAM latency) rather than a few blocks ahead.
+      const char* pf = reinterpret_cast<const char*>(wr[a] + b) + size_t(RB) * w.row_bytes;
+      _mm_prefetch(pf, _MM_HINT_T0);
+      _mm_prefetch(pf + 64, _MM_HINT_T0);
       const __m512i wv = load2_q8(wr[a] + b);
       const __m512i neg = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), c128, wv));
       const __m512 wd = scale2(wr[a] + b);

@@ -70,8 +70,11 @@ function startSwitchyard(configPath) {
 before(async () => {
   const upstreamPort = await startUpstream();
   const configPath = join(dir, 'config.yaml');
+  const modelPath = join(dir, 'demo.gguf');
+  execFileSync(binary, ['make-demo-model', '--out', modelPath]);
   writeFileSync(configPath, `
 providers:
+  - { name: local, kind: local, model_path: ${modelPath}, threads: 2, context_length: 1024, chat_template: vicuna }
   - name: mockup
     kind: openai
     base_url: http://127.0.0.1:${upstreamPort}/v1
@@ -81,6 +84,10 @@ models:
     context_length: 65536
     endpoints:
       - { provider: mockup, model: microsoft/WizardLM-2-8x22B, pricing: { prompt: 0.65, completion: 0.65 } }
+  - id: switchyard/demo-mixtral
+    context_length: 1024
+    endpoints:
+      - { provider: local, model: demo-mixtral }
 `);
   key = execFileSync(binary, ['keys', 'create', '--name', 'e2e', '--db', dbPath]).toString().trim();
   assert.match(key, /^sk-sy-v1-[0-9a-f]{64}$/);
@@ -163,7 +170,35 @@ test('the models list is readable by the SDK', async () => {
   const client = new OpenAI({ apiKey: key, baseURL });
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, ['microsoft/wizardlm-2-8x22b']);
+  assert.deepEqual(ids, ['microsoft/wizardlm-2-8x22b', 'switchyard/demo-mixtral']);
+});
+
+test('the local MoE engine answers through the SDK, plain and streamed, with its own token counts', async () => {
+  const client = new OpenAI({ apiKey: key, baseURL });
+  const r = await client.chat.completions.create({
+    model: 'switchyard/demo-mixtral', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 8, temperature: 0,
+  });
+  assert.equal(r.provider, 'local');
+  assert.ok(r.usage.prompt_tokens > 3);
+  assert.ok(r.usage.completion_tokens >= 1 && r.usage.completion_tokens <= 8);
+  assert.ok(['stop', 'length'].includes(r.choices[0].finish_reason));
+  const again = await client.chat.completions.create({
+    model: 'switchyard/demo-mixtral', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 8, temperature: 0,
+  });
+  assert.equal(again.choices[0].message.content, r.choices[0].message.content, 'greedy decoding is deterministic');
+
+  const stream = await client.chat.completions.create({
+    model: 'switchyard/demo-mixtral', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 8,
+    temperature: 0, stream: true,
+  });
+  let text = '';
+  let usage = null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+    if (chunk.usage) usage = chunk.usage;
+  }
+  assert.equal(text, r.choices[0].message.content, 'streamed text equals the plain answer');
+  assert.equal(usage.completion_tokens, r.usage.completion_tokens);
 });
 
 test('SIGTERM flushes the ledger: every request is in the SQLite file', async () => {
@@ -172,11 +207,54 @@ test('SIGTERM flushes the ledger: every request is in the SQLite file', async ()
   server.kill('SIGTERM');
   await exited;
   server = null;
-  const rows = execFileSync('sqlite3', [dbPath, "SELECT status, streamed, prompt_tokens, completion_tokens, cost_pico FROM usage ORDER BY created, rowid"])
+  const rows = execFileSync('sqlite3', [dbPath, "SELECT status, streamed, prompt_tokens, completion_tokens, cost_pico FROM usage WHERE provider != 'local' ORDER BY created, rowid"])
     .toString().trim().split('\n');
   // plain 200, streamed 200, 400 (bad top_p, billed zero); the 401 has no key to bill.
   assert.deepEqual(rows, ['200|0|12|4|10400000', '200|1|9|2|7150000', '400|0|0|0|0']);
+  const local = execFileSync('sqlite3', [dbPath, "SELECT count(*) FROM usage WHERE provider = 'local' AND status = 200"]).toString().trim();
+  assert.equal(local, '3');
   const stored = execFileSync('sqlite3', [dbPath, '.dump']).toString();
   assert.ok(!stored.includes(key), 'the plaintext key must never be stored');
   assert.ok(!stored.includes('upstream-secret'), 'provider secrets must never be stored');
 });
+
+test('switchyard demo: a new user gets an answer from the local engine with no provider key', async () => {
+  const demoDir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
+  const config = join(demoDir, 'config.yaml');
+  writeFileSync(config, `
+database: { path: ${join(demoDir, 'demo.db')} }
+providers:
+  - { name: local, kind: local, model_path: ${join(demoDir, 'models', 'demo.gguf')}, context_length: 512 }
+  - { name: deepinfra, kind: openai, base_url: https://api.deepinfra.com/v1/openai, api_key_env: SWITCHYARD_E2E_UNSET_KEY }
+models:
+  - id: switchyard/demo-mixtral
+    context_length: 512
+    endpoints: [{ provider: local, model: demo-mixtral }]
+`);
+  const demo = spawn(binary, ['demo', '--config', config, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  demo.stderr.on('data', (d) => (err += d));
+  try {
+    const { url, demoKey } = await new Promise((ok, fail) => {
+      let out = '';
+      demo.stdout.on('data', (d) => {
+        out += d;
+        const lines = out.split('\n');
+        const m = lines[0].match(/^listening on (http:\/\/\S+)$/);
+        const k = out.match(/demo API key: (sk-sy-v1-[0-9a-f]{64})/);
+        if (m && k) ok({ url: m[1], demoKey: k[1] });
+      });
+      demo.on('exit', (code) => fail(new Error(`demo exited with ${code}: ${err}`)));
+    });
+    assert.match(err, /provider 'deepinfra' skipped: environment variable SWITCHYARD_E2E_UNSET_KEY is not set/);
+    const client = new OpenAI({ apiKey: demoKey, baseURL: url + '/v1' });
+    const r = await client.chat.completions.create({
+      model: 'switchyard/demo-mixtral', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 5 });
+    assert.equal(r.provider, 'local');
+    assert.ok(r.usage.completion_tokens >= 1);
+  } finally {
+    demo.kill('SIGTERM');
+    rmSync(demoDir, { recursive: true, force: true });
+  }
+});
+

@@ -250,6 +250,39 @@ TEST_CASE("models fallback list: every model's endpoints in turn, unknown ones s
   CHECK(f.error(request("nobody/none")).kind == ErrorKind::not_found);
 }
 
+TEST_CASE("n > 1 keeps OpenAI-compatible endpoints only", "[router]") {
+  const char* yaml = R"(
+providers:
+  - { name: remote, kind: openai, base_url: "http://127.0.0.1:1" }
+  - { name: engine, kind: local, model_path: /nonexistent.gguf }
+models:
+  - id: m/mixed
+    context_length: 100
+    endpoints:
+      - { provider: engine, model: local }
+      - { provider: remote, model: r, pricing: { prompt: 1, completion: 1 } }
+  - id: m/local
+    context_length: 100
+    endpoints:
+      - { provider: engine, model: local }
+)";
+  auto config = *parse_config(yaml, "n.yaml");
+  auto registry = *ProviderRegistry::build(
+      *config, [](const ProviderConfig&) -> Result<std::shared_ptr<Provider>> { return std::make_shared<NullProvider>(); });
+  Router router(config, registry, nullptr);
+  ChatRequest r = request("m/mixed");
+  r.n = 2;
+  auto plan = router.plan(r);
+  REQUIRE(plan);
+  REQUIRE(plan->attempts.size() == 1);
+  CHECK(plan->attempts[0].provider->name == "remote");
+  r.model = "m/local";
+  auto none = router.plan(r);
+  REQUIRE_FALSE(none);
+  CHECK(http_status(none.error()) == 400);
+  CHECK(none.error().message.find("n > 1") != std::string::npos);
+}
+
 TEST_CASE("suffixes parse off the model id", "[router]") {
   CHECK(parse_model_ref("a/b:nitro").id == "a/b");
   CHECK(parse_model_ref("a/b:nitro").suffix == "nitro");
