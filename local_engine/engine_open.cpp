@@ -30,9 +30,13 @@ class ModelBatch : public BatchModel {
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (options.max_sequences < 1) return std::unexpected(Error{"engine: max_sequences must be >= 1"});
   auto model = Model::load(options.model_path, ModelLoadParams{.n_threads = options.threads});
-  if (!model) return std::unexpected(Error{options.model_path + ": " + model.error().message});
+  // Name the file once: the GGUF reader's own messages may already start with it.
+  auto with_path = [&](const std::string& m) {
+    return m.rfind(options.model_path, 0) == 0 ? m : options.model_path + ": " + m;
+  };
+  if (!model) return std::unexpected(Error{with_path(model.error().message)});
   auto tok = tokenizer_from_gguf((*model)->gguf());
-  if (!tok) return std::unexpected(Error{options.model_path + ": " + tok.error().message});
+  if (!tok) return std::unexpected(Error{with_path(tok.error().message)});
 
   ChatTemplateKind kind = ChatTemplateKind::vicuna;  // the WizardLM-2 family's default
   if (!options.chat_template.empty()) {
