@@ -88,14 +88,19 @@ size_t ResponseCollector::generated_chars() const {
   return n;
 }
 
-std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& usage, int64_t cost) const {
-  JsonWriter w;
+// Opens the response object and writes the fields every body and chunk starts with.
+static void write_head(JsonWriter& w, const ResponseMeta& meta, const char* object) {
   w.begin_object();
   w.field("id", meta.id);
-  w.field("object", meta.is_completion ? "text_completion" : "chat.completion");
+  w.field("object", object);
   w.field("created", meta.created);
   w.field("model", meta.model);
   w.field("provider", meta.provider);
+}
+
+std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& usage, int64_t cost) const {
+  JsonWriter w;
+  write_head(w, meta, meta.is_completion ? "text_completion" : "chat.completion");
   w.key("choices").begin_array();
   for (const auto& [index, c] : choices_) {
     w.begin_object().field("index", index);
@@ -137,12 +142,7 @@ std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& us
 }
 
 static void chunk_head(JsonWriter& w, const ResponseMeta& meta) {
-  w.begin_object();
-  w.field("id", meta.id);
-  w.field("object", meta.is_completion ? "text_completion" : "chat.completion.chunk");
-  w.field("created", meta.created);
-  w.field("model", meta.model);
-  w.field("provider", meta.provider);
+  write_head(w, meta, meta.is_completion ? "text_completion" : "chat.completion.chunk");
 }
 
 std::string chunk_json(const ResponseMeta& meta, const Event& e) {

@@ -4,6 +4,8 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -73,6 +75,19 @@ class RunningProxy {
   db::Store& store() { return *store_; }
   proxy::App& app() { return *app_; }
   void flush() { app_->ledger().flush(); }
+  // The ledger row of a generation whose last bytes the server may still be writing (a
+  // client that hung up learns nothing more): waits until the row exists, up to `timeout`.
+  std::optional<db::UsageRecord> wait_for_generation(const std::string& id,
+                                                     std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      flush();
+      auto got = store_->get_generation(id);
+      if (got && *got) return **got;
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
 
  private:
   std::string db_path_;

@@ -322,13 +322,7 @@ TEST_CASE("a client that disconnects mid-stream cancels the stream and is still 
   CHECK_FALSE(r);  // the client cancelled
   REQUIRE(!gen.empty());
   // The server notices on a later write; the ledger row is the proof that it did.
-  std::optional<db::UsageRecord> row;
-  for (int i = 0; i < 200 && !row; ++i) {
-    f.proxy->flush();
-    auto got = f.proxy->store().get_generation(gen);
-    if (got && *got) row = **got;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  auto row = f.proxy->wait_for_generation(gen);
   REQUIRE(row);
   CHECK(row->cancelled);
   CHECK(row->streamed);

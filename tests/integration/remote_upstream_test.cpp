@@ -209,13 +209,7 @@ TEST_CASE("remote: a client that disconnects cancels the upstream transfer", "[i
   // stream moving, so that happens promptly, and the mock sees its client leave.
   CHECK(env.up.wait_for_disconnects(1, std::chrono::seconds(10)));
   REQUIRE(!gen.empty());
-  std::optional<db::UsageRecord> row;
-  for (int i = 0; i < 100 && !row; ++i) {
-    env.proxy->flush();
-    auto got = env.proxy->store().get_generation(gen);
-    if (got && *got) row = **got;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  auto row = env.proxy->wait_for_generation(gen);
   REQUIRE(row);
   CHECK(row->cancelled);
 }
