@@ -246,6 +246,78 @@ std::string header_or(const httplib::Request& req, const char* name, const char*
   return {};
 }
 
+// A streaming response after its status was committed.
+struct StreamState {
+  std::unique_ptr<EventStream> stream;
+  std::optional<Event> first;
+  std::shared_ptr<ChatRequest> request;
+  std::shared_ptr<ClientChannel> channel;
+  ResponseMeta meta;
+  Pricing pricing;
+  bool finished = false;  // ledger row pushed
+};
+
+// Pulls every event of a committed stream and writes it as SSE; records the ledger row.
+// Returns false when the client went away.
+bool write_stream(StreamState& state, Generation& generation, App& app, httplib::DataSink& sink) {
+  StreamState* st = &state;
+  Generation* g = &generation;
+  ClientChannel& client = *st->channel;
+  client.sink = &sink;
+  auto send = [&](const std::string& payload) { return client.write("data: " + payload + "\n\n"); };
+  std::optional<Usage> reported;
+  size_t generated = 0;
+  bool client_gone = false;
+  std::optional<Error> failure;
+  std::optional<Event> ev = std::move(st->first);
+  for (; ev; ev = st->stream->next()) {
+    if (ev->kind == EventKind::error) {
+      failure = ev->error;
+      break;
+    }
+    if (ev->kind == EventKind::usage) {
+      reported = ev->usage;
+      continue;
+    }
+    if (ev->kind == EventKind::content) generated += ev->text.size();
+    if (ev->kind == EventKind::tool_call) generated += ev->tool_call.arguments.size() + ev->tool_call.name.size();
+    if (ev->kind == EventKind::finish) {
+      g->record.finish_reason = ev->finish_reason;
+      g->record.native_finish_reason = ev->native_finish_reason;
+    }
+    std::string payload = chunk_json(st->meta, *ev);
+    if (!payload.empty() && !send(payload)) {
+      client_gone = true;
+      break;
+    }
+  }
+  if (client.gone) client_gone = true;  // noticed by a keep-alive inside next()
+  // Destroying the stream cancels the upstream transfer or the local generation.
+  st->stream.reset();
+  Usage usage = final_usage(reported, *st->request, generated);
+  int64_t cost = cost_pico(usage, st->pricing);
+  if (client_gone) {
+    g->record.cancelled = true;
+    g->record.status = 499;
+  } else if (failure) {
+    g->record.finish_reason = "error";
+    g->record.error_message = failure->message;
+    g->record.status = http_status(*failure);
+  }
+  // Queue the ledger row before the last bytes go out: a client that has read the
+  // whole stream can then rely on the generation being recorded.
+  st->finished = true;
+  finish_record(app, *g, usage, cost);
+  if (!client_gone) {
+    if (failure) send(error_chunk_json(st->meta, *failure));
+    send(usage_chunk_json(st->meta, usage, cost));
+    client.write("data: [DONE]\n\n");
+    sink.done();
+  }
+  client.sink = nullptr;
+  return !client_gone;
+}
+
 }  // namespace
 
 void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, const ChatEndpointOptions& opts) {
@@ -342,15 +414,6 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   }
 
   // Streaming: the status is committed now; later failures become an in-stream error chunk.
-  struct StreamState {
-    std::unique_ptr<EventStream> stream;
-    std::optional<Event> first;
-    std::shared_ptr<ChatRequest> request;
-    std::shared_ptr<ClientChannel> channel;
-    ResponseMeta meta;
-    Pricing pricing;
-    bool finished = false;  // ledger row pushed
-  };
   auto st = std::make_shared<StreamState>();
   st->stream = std::move(opened->stream);
   st->first = std::move(opened->first);
@@ -367,60 +430,20 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   res.set_chunked_content_provider(
       "text/event-stream",
       [st, g, appp](size_t, httplib::DataSink& sink) {
-        ClientChannel& client = *st->channel;
-        client.sink = &sink;
-        auto send = [&](const std::string& payload) { return client.write("data: " + payload + "\n\n"); };
-        std::optional<Usage> reported;
-        size_t generated = 0;
-        bool client_gone = false;
-        std::optional<Error> failure;
-        std::optional<Event> ev = std::move(st->first);
-        for (; ev; ev = st->stream->next()) {
-          if (ev->kind == EventKind::error) {
-            failure = ev->error;
-            break;
+        // This runs inside httplib's write loop, outside the handler's guard: nothing may
+        // escape it. On a stray exception the stream still ends and the row is recorded.
+        try {
+          return write_stream(*st, *g, *appp, sink);
+        } catch (const std::exception& e) {
+          if (!st->finished) {
+            st->finished = true;
+            st->stream.reset();
+            g->record.status = 500;
+            g->record.error_message = std::string("internal error while streaming: ") + e.what();
+            finish_record(*appp, *g, final_usage(std::nullopt, *st->request, 0), 0);
           }
-          if (ev->kind == EventKind::usage) {
-            reported = ev->usage;
-            continue;
-          }
-          if (ev->kind == EventKind::content) generated += ev->text.size();
-          if (ev->kind == EventKind::tool_call) generated += ev->tool_call.arguments.size() + ev->tool_call.name.size();
-          if (ev->kind == EventKind::finish) {
-            g->record.finish_reason = ev->finish_reason;
-            g->record.native_finish_reason = ev->native_finish_reason;
-          }
-          std::string payload = chunk_json(st->meta, *ev);
-          if (!payload.empty() && !send(payload)) {
-            client_gone = true;
-            break;
-          }
+          return false;
         }
-        if (client.gone) client_gone = true;  // noticed by a keep-alive inside next()
-        // Destroying the stream cancels the upstream transfer or the local generation.
-        st->stream.reset();
-        Usage usage = final_usage(reported, *st->request, generated);
-        int64_t cost = cost_pico(usage, st->pricing);
-        if (client_gone) {
-          g->record.cancelled = true;
-          g->record.status = 499;
-        } else if (failure) {
-          g->record.finish_reason = "error";
-          g->record.error_message = failure->message;
-          g->record.status = http_status(*failure);
-        }
-        // Queue the ledger row before the last bytes go out: a client that has read the
-        // whole stream can then rely on the generation being recorded.
-        st->finished = true;
-        finish_record(*appp, *g, usage, cost);
-        if (!client_gone) {
-          if (failure) send(error_chunk_json(st->meta, *failure));
-          send(usage_chunk_json(st->meta, usage, cost));
-          client.write("data: [DONE]\n\n");
-          sink.done();
-        }
-        client.sink = nullptr;
-        return !client_gone;
       },
       [st, g, appp](bool) {
         // The provider never ran (client gone before the first write): still bill and record.
