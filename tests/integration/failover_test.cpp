@@ -279,3 +279,29 @@ TEST_CASE("anthropic behind the OpenAI endpoint, plain and streamed, with cache 
   CHECK(b.find(R"("usage":{"prompt_tokens":7,"completion_tokens":15)") != std::string::npos);
   CHECK(b.find("data: [DONE]") != std::string::npos);
 }
+
+TEST_CASE("health: not ready while no endpoint is usable, with the reason", "[integration][health]") {
+  // The only provider's secret is not set: it is skipped, so nothing can serve.
+  RunningProxy proxy(R"(
+providers:
+  - { name: lonely, kind: openai, base_url: "http://127.0.0.1:1", api_key_env: SWITCHYARD_TEST_UNSET }
+models:
+  - id: m/none
+    context_length: 100
+    endpoints: [{ provider: lonely, model: x }]
+)");
+  auto live = proxy.client().Get("/health/live");
+  REQUIRE(live);
+  CHECK(live->status == 200);
+  auto ready = proxy.client().Get("/health/ready");
+  REQUIRE(ready);
+  CHECK(ready->status == 503);
+  CHECK(ready->body.find("no usable endpoint") != std::string::npos);
+  // And a request says why it cannot be served.
+  std::string key = proxy.create_key();
+  auto r = proxy.client().Post("/v1/chat/completions", bearer(key),
+                               R"({"model":"m/none","messages":[{"role":"user","content":"hi"}]})", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(r->body.find("SWITCHYARD_TEST_UNSET") != std::string::npos);
+}
