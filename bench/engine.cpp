@@ -28,12 +28,16 @@ namespace {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// Sums a slice with 4 independent 32-byte load streams (the bench target has no -mavx2).
+// Sums a slice with 4 independent 32-byte loads per step (the bench target has no -mavx2).
 __attribute__((target("avx2"))) long long sum_stream(const uint8_t* base, size_t bytes) {
   const __m256i* p = reinterpret_cast<const __m256i*>(base);
   const size_t n = bytes / 32;
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
   for (size_t k = 0; k + 4 <= n; k += 4) {
+    // Prefetch 8 KB ahead, as the kernels do: without it this VM's plain streaming loop
+    // reaches only ~60% of what the engine's prefetching kernels read.
+    _mm_prefetch(reinterpret_cast<const char*>(p + k) + 8192, _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + k) + 8192 + 64, _MM_HINT_T0);
     a0 = _mm256_add_epi64(a0, _mm256_load_si256(p + k));
     a1 = _mm256_add_epi64(a1, _mm256_load_si256(p + k + 1));
     a2 = _mm256_add_epi64(a2, _mm256_load_si256(p + k + 2));
