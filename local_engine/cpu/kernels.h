@@ -37,7 +37,8 @@ const KernelSet* kernels_by_name(const char* name);  // "scalar", "avx2", "avx51
 // Float helpers shared by the model (plain loops; the compiler vectorizes them).
 void rms_norm(float* out, const float* x, const float* w, int64_t n, float eps);  // out = x / rms(x) * w
 void softmax(float* x, int64_t n);                                                 // in place
-void swiglu(float* g, const float* u, int64_t n);                                  // g = silu(g) * u
+void swiglu(float* g, const float* u, int64_t n);                                  // g = silu(g) * u (SIMD exp)
+void swiglu_ref(float* g, const float* u, int64_t n);                              // plain reference
 // Rotates adjacent pairs (x[2i], x[2i+1]) of each of n_heads heads (ggml rope mode 0):
 // theta_i = pos * freq_base^(-2i/rope_dim), for 2i < rope_dim.
 void rope(float* x, int n_heads, int head_dim, int rope_dim, int pos, float freq_base);

@@ -86,7 +86,7 @@ void softmax(float* x, int64_t n) {
   for (int64_t k = 0; k < n; ++k) x[k] *= inv;
 }
 
-void swiglu(float* g, const float* u, int64_t n) {
+void swiglu_ref(float* g, const float* u, int64_t n) {
   for (int64_t k = 0; k < n; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
 }
 
@@ -143,9 +143,10 @@ inline float hmax8(__m256 v) {
   s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
-// e^x for x <= 0 (softmax after subtracting the max): Cephes expf polynomial, ~1e-7 relative.
+// e^x, Cephes expf polynomial, ~1e-7 relative; inputs clamped to [-87.3, 88] (results
+// below ~1e-38 flush to ~0, above stay finite).
 inline __m256 exp8(__m256 x) {
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.0f));
   const __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
   x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
@@ -199,6 +200,17 @@ void softmax8(float* x, int n) {
 }
 }  // namespace
 
+void swiglu(float* g, const float* u, int64_t n) {
+  int64_t k = 0;
+  const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+  for (; k + 8 <= n; k += 8) {
+    const __m256 gv = _mm256_loadu_ps(g + k);
+    const __m256 e = exp8(_mm256_sub_ps(zero, gv));
+    _mm256_storeu_ps(g + k, _mm256_mul_ps(_mm256_div_ps(gv, _mm256_add_ps(one, e)), _mm256_loadu_ps(u + k)));
+  }
+  for (; k < n; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
+}
+
 void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
                float scale, float* out, float* scores) {
   if (hd % 8 != 0 || n_pos <= 0) return attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
@@ -225,6 +237,7 @@ void attention(const float* q, int n_q, int64_t hd, const float* k, const float*
   }
 }
 #else
+void swiglu(float* g, const float* u, int64_t n) { swiglu_ref(g, u, n); }
 void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
                float scale, float* out, float* scores) {
   attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);

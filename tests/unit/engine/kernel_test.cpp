@@ -187,3 +187,18 @@ TEST_CASE("kernel: SIMD attention matches the reference for GQA groups and odd l
   cpu::attention(q.data(), n_q, hd, k.data(), v.data(), kv_stride, n_pos, scale, got.data(), s2.data());
   for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(1e-5));
 }
+
+TEST_CASE("kernel: SIMD SwiGLU matches the reference, including saturated inputs", "[kernel]") {
+  const int64_t n = 1000;  // not a multiple of 8: the scalar tail too
+  auto g = random_vec(size_t(n), 41), u = random_vec(size_t(n), 42);
+  for (int64_t k = 0; k < n; ++k) g[size_t(k)] *= 4.f;
+  g[3] = 100.f, g[4] = -100.f, g[5] = 0.f, g[6] = 88.5f, g[7] = -90.f;
+  auto ref = g, got = g;
+  cpu::swiglu_ref(ref.data(), u.data(), n);
+  cpu::swiglu(got.data(), u.data(), n);
+  for (size_t k = 0; k < size_t(n); ++k) {
+    INFO("k " << k << " g " << g[k]);
+    REQUIRE(std::isfinite(got[k]));
+    REQUIRE(got[k] == Approx(ref[k]).epsilon(1e-5).margin(1e-30));
+  }
+}
