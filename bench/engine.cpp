@@ -3,7 +3,7 @@
 // machine's streaming read bandwidth measured in the same run as the limit for decode.
 // The machine may be shared: every figure is the best of --reps runs, and the load average
 // is printed at the start.
-//   bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar]
+//   bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar] [--kv f32|f16]
 #include <immintrin.h>
 #include <sys/stat.h>
 
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   std::string path = "/tmp/switchyard_bench_mixtral_q8_0.gguf";
   int n_prompt = 128, n_decode = 64, reps = 3;
   const char* isa = nullptr;  // kernel set: best available unless --isa avx2|avx512|scalar
+  KvType kv_type = KvType::f32;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) n_threads = std::atoi(argv[++i]);
@@ -82,8 +83,9 @@ int main(int argc, char** argv) {
     else if (a == "--decode" && i + 1 < argc) n_decode = std::atoi(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::max(1, std::atoi(argv[++i]));
     else if (a == "--isa" && i + 1 < argc) isa = argv[++i];
+    else if (a == "--kv" && i + 1 < argc) kv_type = std::string(argv[++i]) == "f16" ? KvType::f16 : KvType::f32;
     else {
-      std::fprintf(stderr, "usage: bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar]\n");
+      std::fprintf(stderr, "usage: bench_engine [--threads N] [--model FILE] [--prompt N] [--decode N] [--reps N] [--isa avx2|avx512|scalar] [--kv f32|f16]\n");
       return 2;
     }
   }
@@ -123,7 +125,9 @@ int main(int argc, char** argv) {
   std::printf("(each figure below: best of %d runs)\n", reps);
 
   const int n_seq = 8, n_ctx = n_prompt + n_decode + 64;
-  auto kv = m.make_kv_cache(n_seq, n_ctx);
+  auto kv = m.make_kv_cache(n_seq, n_ctx, kv_type);
+  std::printf("kv cache: %s, %d sequences x %d positions, %.0f MB\n", kv_type == KvType::f16 ? "F16" : "F32", n_seq, n_ctx,
+              kv ? double(kv->bytes()) / 1e6 : 0.0);
   if (!kv) {
     std::fprintf(stderr, "bench: %s\n", kv.error().message.c_str());
     return 1;

@@ -385,6 +385,7 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
   };
 
   const float att_scale = 1.0f / std::sqrt(float(hd));
+  const bool kv_f16 = kv.type() == KvType::f16;
   const int group = c.n_head / c.n_kv_head;
 
   for (int l = 0; l < c.n_layer; ++l) {
@@ -405,8 +406,13 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
         const BatchToken& t = batch[size_t(i)];
         cpu::rope(&s.q[size_t(i * q_dim)], c.n_head, int(hd), c.rope_dim, t.pos, c.rope_freq_base);
         cpu::rope(&s.k[size_t(i * kv_dim)], c.n_kv_head, int(hd), c.rope_dim, t.pos, c.rope_freq_base);
-        std::copy_n(&s.k[size_t(i * kv_dim)], kv_dim, kv.k(l, t.seq, t.pos));
-        std::copy_n(&s.v[size_t(i * kv_dim)], kv_dim, kv.v(l, t.seq, t.pos));
+        if (kv_f16) {
+          cpu::f32_to_f16_row(&s.k[size_t(i * kv_dim)], kv.k16(l, t.seq, t.pos), kv_dim);
+          cpu::f32_to_f16_row(&s.v[size_t(i * kv_dim)], kv.v16(l, t.seq, t.pos), kv_dim);
+        } else {
+          std::copy_n(&s.k[size_t(i * kv_dim)], kv_dim, kv.k(l, t.seq, t.pos));
+          std::copy_n(&s.v[size_t(i * kv_dim)], kv_dim, kv.v(l, t.seq, t.pos));
+        }
       }
     });
     int64_t att_work = 0;  // multiply-adds, to skip the dispatch for tiny attention
@@ -420,8 +426,14 @@ Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, floa
         const BatchToken& t = batch[size_t(i)];
         scores.resize(size_t(group) * size_t(t.pos + 1));
         const int64_t h0 = int64_t(kvh) * group;
-        cpu::attention(&s.q[size_t(i * q_dim + h0 * hd)], group, hd, kv.k(l, t.seq, 0) + kvh * hd, kv.v(l, t.seq, 0) + kvh * hd,
-                       kv_dim, t.pos + 1, att_scale, &s.att[size_t(i * q_dim + h0 * hd)], scores.data());
+        const float* q = &s.q[size_t(i * q_dim + h0 * hd)];
+        float* out = &s.att[size_t(i * q_dim + h0 * hd)];
+        if (kv_f16)
+          cpu::attention_f16(q, group, hd, kv.k16(l, t.seq, 0) + kvh * hd, kv.v16(l, t.seq, 0) + kvh * hd, kv_dim, t.pos + 1,
+                             att_scale, out, scores.data());
+        else
+          cpu::attention(q, group, hd, kv.k(l, t.seq, 0) + kvh * hd, kv.v(l, t.seq, 0) + kvh * hd, kv_dim, t.pos + 1, att_scale,
+                         out, scores.data());
       }
     });
     {

@@ -58,7 +58,9 @@ class Model {
   const GgufFile& gguf() const { return *gguf_; }  // tokenizer metadata lives here
   Backend& backend() { return *backend_; }
 
-  Result<KvCache> make_kv_cache(int n_seq_max, int n_ctx) const { return KvCache::create(config_, n_seq_max, n_ctx); }
+  Result<KvCache> make_kv_cache(int n_seq_max, int n_ctx, KvType type = KvType::f32) const {
+    return KvCache::create(config_, n_seq_max, n_ctx, type);
+  }
 
   // Runs the batch; writes K/V of every token into kv, and for each token with want_logits
   // (in batch order) one row of logits: F32 [n_want_logits, n_vocab]. Tokens of one

@@ -52,5 +52,11 @@ void attention(const float* q, int n_q, int64_t hd, const float* k, const float*
                float scale, float* out, float* scores);
 void attention_ref(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
                    float scale, float* out, float* scores);
+// The same over an F16 KV cache (K/V converted to F32 as they are loaded).
+void attention_f16(const float* q, int n_q, int64_t hd, const uint16_t* k, const uint16_t* v, int64_t kv_stride, int n_pos,
+                   float scale, float* out, float* scores);
+void attention_f16_ref(const float* q, int n_q, int64_t hd, const uint16_t* k, const uint16_t* v, int64_t kv_stride,
+                       int n_pos, float scale, float* out, float* scores);
+void f32_to_f16_row(const float* x, uint16_t* y, int64_t n);  // round to nearest even, as f32_to_fp16
 
 }  // namespace switchyard::engine::cpu

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -129,6 +130,17 @@ void attention_ref(const float* q, int n_q, int64_t hd, const float* k, const fl
   }
 }
 
+void attention_f16_ref(const float* q, int n_q, int64_t hd, const uint16_t* k, const uint16_t* v, int64_t kv_stride,
+                       int n_pos, float scale, float* out, float* scores) {
+  std::vector<float> kf(size_t(n_pos) * size_t(hd)), vf(kf.size());
+  for (int p = 0; p < n_pos; ++p)
+    for (int64_t j = 0; j < hd; ++j) {
+      kf[size_t(p * hd + j)] = fp16_to_f32(k[p * kv_stride + j]);
+      vf[size_t(p * hd + j)] = fp16_to_f32(v[p * kv_stride + j]);
+    }
+  attention_ref(q, n_q, hd, kf.data(), vf.data(), hd, n_pos, scale, out, scores);
+}
+
 #if defined(__AVX2__) && defined(__FMA__)
 namespace {
 inline float hsum8(__m256 v) {
@@ -162,14 +174,17 @@ inline __m256 exp8(__m256 x) {
 }
 
 // Scores of G heads against every position; each K row is loaded once for the G heads.
-template <int G>
-void scores_g(const float* q, int64_t hd, const float* k, int64_t kv_stride, int n_pos, float scale, float* scores) {
+inline __m256 load8f(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8f(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+template <int G, class T>
+void scores_g(const float* q, int64_t hd, const T* k, int64_t kv_stride, int n_pos, float scale, float* scores) {
   for (int p = 0; p < n_pos; ++p) {
-    const float* kp = k + p * kv_stride;
+    const T* kp = k + p * kv_stride;
     __m256 acc[G];
     for (int h = 0; h < G; ++h) acc[h] = _mm256_setzero_ps();
     for (int64_t j = 0; j < hd; j += 8) {
-      const __m256 kv = _mm256_loadu_ps(kp + j);
+      const __m256 kv = load8f(kp + j);
       for (int h = 0; h < G; ++h) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * hd + j), kv, acc[h]);
     }
     for (int h = 0; h < G; ++h) scores[int64_t(h) * n_pos + p] = hsum8(acc[h]) * scale;
@@ -211,9 +226,9 @@ void swiglu(float* g, const float* u, int64_t n) {
   for (; k < n; ++k) g[k] = g[k] / (1.0f + std::exp(-g[k])) * u[k];
 }
 
-void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
-               float scale, float* out, float* scores) {
-  if (hd % 8 != 0 || n_pos <= 0) return attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+template <class T>
+void attention_simd(const float* q, int n_q, int64_t hd, const T* k, const T* v, int64_t kv_stride, int n_pos, float scale,
+                    float* out, float* scores) {
   int h = 0;
   for (; h + 4 <= n_q; h += 4) scores_g<4>(q + h * hd, hd, k, kv_stride, n_pos, scale, scores + int64_t(h) * n_pos);
   for (; h + 2 <= n_q; h += 2) scores_g<2>(q + h * hd, hd, k, kv_stride, n_pos, scale, scores + int64_t(h) * n_pos);
@@ -228,16 +243,42 @@ void attention(const float* q, int n_q, int64_t hd, const float* k, const float*
       for (int c = 0; c < 8; ++c) acc[c] = _mm256_setzero_ps();
       for (int p = 0; p < n_pos; ++p) {
         const __m256 sp = _mm256_broadcast_ss(s + p);
-        const float* vp = v + p * kv_stride + j0;
+        const T* vp = v + p * kv_stride + j0;
         for (int c = 0; c < 8; ++c)
-          if (c < nc) acc[c] = _mm256_fmadd_ps(sp, _mm256_loadu_ps(vp + 8 * c), acc[c]);
+          if (c < nc) acc[c] = _mm256_fmadd_ps(sp, load8f(vp + 8 * c), acc[c]);
       }
       for (int c = 0; c < nc; ++c) _mm256_storeu_ps(out + h * hd + j0 + 8 * c, acc[c]);
     }
   }
 }
+
+void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
+               float scale, float* out, float* scores) {
+  if (hd % 8 != 0 || n_pos <= 0) return attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+  attention_simd(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+}
+
+void attention_f16(const float* q, int n_q, int64_t hd, const uint16_t* k, const uint16_t* v, int64_t kv_stride, int n_pos,
+                   float scale, float* out, float* scores) {
+  if (hd % 8 != 0 || n_pos <= 0) return attention_f16_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+  attention_simd(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+}
+
+void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) {
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + k), _mm256_cvtps_ph(_mm256_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT));
+  for (; k < n; ++k) y[k] = f32_to_fp16(x[k]);
+}
 #else
 void swiglu(float* g, const float* u, int64_t n) { swiglu_ref(g, u, n); }
+void attention_f16(const float* q, int n_q, int64_t hd, const uint16_t* k, const uint16_t* v, int64_t kv_stride, int n_pos,
+                   float scale, float* out, float* scores) {
+  attention_f16_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);
+}
+void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) y[k] = f32_to_fp16(x[k]);
+}
 void attention(const float* q, int n_q, int64_t hd, const float* k, const float* v, int64_t kv_stride, int n_pos,
                float scale, float* out, float* scores) {
   attention_ref(q, n_q, hd, k, v, kv_stride, n_pos, scale, out, scores);

@@ -202,3 +202,22 @@ TEST_CASE("kernel: SIMD SwiGLU matches the reference, including saturated inputs
     REQUIRE(got[k] == Approx(ref[k]).epsilon(1e-5).margin(1e-30));
   }
 }
+
+TEST_CASE("kernel: SIMD attention over an F16 KV cache matches its reference", "[kernel]") {
+  const int64_t hd = GENERATE(64, 40);
+  const int n_q = GENERATE(1, 4, 3);
+  const int n_pos = GENERATE(1, 9, 150);
+  INFO("hd " << hd << " n_q " << n_q << " n_pos " << n_pos);
+  const int64_t kv_stride = hd * 2;
+  auto q = random_vec(size_t(n_q * hd), 51);
+  auto kf = random_vec(size_t(n_pos * kv_stride), 52), vf = random_vec(size_t(n_pos * kv_stride), 53);
+  std::vector<uint16_t> k(kf.size()), v(vf.size());
+  cpu::f32_to_f16_row(kf.data(), k.data(), int64_t(kf.size()));
+  cpu::f32_to_f16_row(vf.data(), v.data(), int64_t(vf.size()));
+  for (size_t j = 0; j < kf.size(); ++j) REQUIRE(k[j] == f32_to_fp16(kf[j]));  // same rounding as the reference
+  const float scale = 1.0f / std::sqrt(float(hd));
+  std::vector<float> ref(size_t(n_q * hd)), got(ref.size(), -1.f), s1(size_t(n_q * n_pos)), s2(s1.size());
+  cpu::attention_f16_ref(q.data(), n_q, hd, k.data(), v.data(), kv_stride, n_pos, scale, ref.data(), s1.data());
+  cpu::attention_f16(q.data(), n_q, hd, k.data(), v.data(), kv_stride, n_pos, scale, got.data(), s2.data());
+  for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(1e-5));
+}

@@ -255,6 +255,40 @@ TEST_CASE("model: forward matches an independent naive implementation", "[model]
   }
 }
 
+TEST_CASE("model: an F16 KV cache gives the F32 cache's logits to F16 precision", "[model]") {
+  DemoModelParams p;
+  p.n_threads = 2;
+  std::string path = temp_path("kv16");
+  REQUIRE(write_demo_model(path, p));
+  auto model = Model::load(path, {2});
+  std::remove(path.c_str());
+  REQUIRE(model);
+  Model& m = **model;
+  const size_t V = size_t(m.config().n_vocab);
+  auto kv32 = m.make_kv_cache(2, 32);
+  auto kv16 = m.make_kv_cache(2, 32, KvType::f16);
+  REQUIRE(kv32);
+  REQUIRE(kv16);
+  CHECK(kv16->bytes() * 2 == kv32->bytes());
+  CHECK(KvCache::bytes_needed(m.config(), 2, 32, KvType::f16) == kv16->bytes());
+  std::vector<int> tokens = {1, 300, 17, 305, 42, 299, 5, 7, 9};
+  std::vector<BatchToken> pre;
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) pre.push_back({tokens[i], int(i), 1, false});
+  BatchToken last{tokens.back(), int(tokens.size() - 1), 1, true};
+  std::vector<float> a(V), b(V);
+  REQUIRE(m.forward(*kv32, pre, nullptr));
+  REQUIRE(m.forward(*kv32, {&last, 1}, a.data()));
+  REQUIRE(m.forward(*kv16, pre, nullptr));
+  REQUIRE(m.forward(*kv16, {&last, 1}, b.data()));
+  double scale = 0, worst = 0;
+  for (size_t v = 0; v < V; ++v) {
+    scale = std::max(scale, std::fabs(double(a[v])));
+    worst = std::max(worst, std::fabs(double(a[v]) - double(b[v])));
+  }
+  INFO("max |diff| " << worst << " logit scale " << scale);
+  CHECK(worst <= 1e-2 * scale);
+}
+
 TEST_CASE("model: batched forward of 3 sequences equals each run alone", "[model]") {
   DemoModelParams p;
   p.n_threads = 2;
