@@ -128,6 +128,10 @@ struct Loader {
 void prefault(std::span<const uint8_t> bytes, bool show) {
   if (bytes.empty()) return;
   const size_t page = size_t(sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096);
+  // A file that cannot stay resident would only be read in to be evicted again: leave it to
+  // demand paging.
+  const long phys = sysconf(_SC_PHYS_PAGES);
+  if (phys > 0 && bytes.size() / page > size_t(phys) / 2) return;
   const size_t chunk = size_t(16) << 20;
   uint8_t* base = const_cast<uint8_t*>(bytes.data());
   const uintptr_t aligned = reinterpret_cast<uintptr_t>(base) & ~uintptr_t(page - 1);
