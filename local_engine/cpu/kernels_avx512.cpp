@@ -79,6 +79,9 @@ static void q8_0_tile512(const WeightMatrix& w, int64_t r, const uint8_t* const*
     }
 }
 
+#ifndef SY_RB2
+#define SY_RB2 8
+#endif
 template <int RB, int TB>
 static void q8_0_rows512(const WeightMatrix& w, int64_t r0, int64_t r1, const uint8_t* act, size_t act_stride,
                          const int32_t* act_index, int64_t i0, int64_t n, float* y, int64_t y_stride) {
@@ -95,9 +98,10 @@ static void q8_0_rows512(const WeightMatrix& w, int64_t r0, int64_t r1, const ui
   // streamed once more at most (an expert with 3 tokens: one 3-token pass, not 2 + 1).
   if constexpr (TB > 1) {
     const int64_t rem = n - i;
-    if (rem == 3 && TB > 3) q8_0_rows512<RB, 3>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
-    else if (rem >= 2) q8_0_rows512<RB, 2>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
-    else if (rem == 1) q8_0_rows512<2 * RB, 1>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    // Fewer tokens, more rows per tile: more weight streams in flight, the same accumulators.
+    if (rem == 3 && TB > 3) q8_0_rows512<4, 3>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    else if (rem >= 2) q8_0_rows512<SY_RB2, 2>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
+    else if (rem == 1) q8_0_rows512<8, 1>(w, r0, r1, act, act_stride, act_index, i, n, y, y_stride);
   }
 }
 
