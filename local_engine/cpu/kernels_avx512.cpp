@@ -7,6 +7,8 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
+#include <vector>
+
 #include "local_engine/cpu/kernels.h"
 #include "local_engine/cpu_features.h"
 
@@ -32,8 +34,16 @@ static inline __m512 scale2(const BlockQ8_0* p) {  // [d0 x 8 | d1 x 8] as F32 x
   return _mm512_cvtph_ps(_mm256_set_m128i(_mm_set1_epi16(short(p[1].d)), _mm_set1_epi16(short(p[0].d))));
 }
 
-template <int RB, int TB>
-static void q8_0_tile512(const WeightMatrix& w, int64_t r, const uint8_t* const* xs, float* y, int64_t y_stride, int64_t i0) {
+// One activation block pair made ready for the tile: x + 128 as bytes and [d0 x 8 | d1 x 8].
+struct XPair {
+  __m512i xu;
+  __m512 xd;
+};
+
+// PRE: xp[t] holds token t's block pairs already prepared (many token tiles share them).
+template <int RB, int TB, bool PRE = false>
+static void q8_0_tile512(const WeightMatrix& w, int64_t r, const uint8_t* const* xs, float* y, int64_t y_stride, int64_t i0,
+                         const XPair* const* xp = nullptr) {
   const int64_t nb = w.cols / 32, nb2 = nb & ~int64_t(1);
   __m512 acc[RB][TB];
   for (int a = 0; a < RB; ++a)
@@ -47,8 +57,13 @@ static void q8_0_tile512(const WeightMatrix& w, int64_t r, const uint8_t* const*
     __m512i xu[TB];
     __m512 xd[TB];
     for (int t = 0; t < TB; ++t) {
-      xu[t] = _mm512_xor_si512(load2_q8(xr[t] + b), c128);
-      xd[t] = scale2(xr[t] + b);
+      if constexpr (PRE) {
+        xu[t] = xp[t][b / 2].xu;
+        xd[t] = xp[t][b / 2].xd;
+      } else {
+        xu[t] = _mm512_xor_si512(load2_q8(xr[t] + b), c128);
+        xd[t] = scale2(xr[t] + b);
+      }
     }
     for (int a = 0; a < RB; ++a) {
       // The tile reads RB consecutive rows as RB streams; fetch the next tile's rows (RB rows
@@ -87,6 +102,32 @@ static void q8_0_rows512(const WeightMatrix& w, int64_t r0, int64_t r1, const ui
                          const int32_t* act_index, int64_t i0, int64_t n, float* y, int64_t y_stride) {
   auto xrow = [&](int64_t i) { return act + size_t(act_index ? act_index[i] : i) * act_stride; };
   int64_t i = i0;
+  if constexpr (TB == 4) {
+    // Several token tiles (prefill, busy experts): prepare every token's block pairs once per
+    // call instead of once per (tile, row group).
+    const int64_t n_full = (n - i0) / TB * TB, npairs = w.cols / 64;
+    if (n_full >= 2 * TB && npairs > 0) {
+      thread_local std::vector<XPair> prep;
+      if (prep.size() < size_t(n_full * npairs)) prep.resize(size_t(n_full * npairs));
+      const __m512i c128 = _mm512_set1_epi8(char(0x80));
+      for (int64_t t = 0; t < n_full; ++t) {
+        const BlockQ8_0* xb = reinterpret_cast<const BlockQ8_0*>(xrow(i0 + t));
+        for (int64_t pi = 0; pi < npairs; ++pi)
+          prep[size_t(t * npairs + pi)] = {_mm512_xor_si512(load2_q8(xb + 2 * pi), c128), scale2(xb + 2 * pi)};
+      }
+      for (; i + TB <= i0 + n_full; i += TB) {
+        const uint8_t* xs[TB];
+        const XPair* xp[TB];
+        for (int t = 0; t < TB; ++t) {
+          xs[t] = xrow(i + t);
+          xp[t] = &prep[size_t((i - i0 + t) * npairs)];
+        }
+        int64_t r = r0;
+        for (; r + RB <= r1; r += RB) q8_0_tile512<RB, TB, true>(w, r, xs, y, y_stride, i, xp);
+        for (; r < r1; ++r) q8_0_tile512<1, TB, true>(w, r, xs, y, y_stride, i, xp);
+      }
+    }
+  }
   for (; i + TB <= n; i += TB) {
     const uint8_t* xs[TB];
     for (int t = 0; t < TB; ++t) xs[t] = xrow(i + t);

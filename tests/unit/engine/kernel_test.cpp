@@ -74,15 +74,19 @@ TEST_CASE("kernel: Q8_0/Q4_0 gemm with an odd block count and every token-tile r
   WeightMatrix w{type, rows, cols, wbytes.data(), wrb};
   const ActType at = act_type_for(type);
   const size_t rb = act_row_bytes(at, cols);
-  for (int64_t n = 1; n <= 11; ++n) {
+  for (int64_t n = 1; n <= 13; ++n) {
     INFO(isa << " " << ggml_type_name(type) << " n=" << n);
     auto xf = random_vec(size_t(n * cols), uint32_t(100 + n));
     std::vector<uint8_t> act(rb * size_t(n));
     for (int64_t i = 0; i < n; ++i) quantize_act_row(at, &xf[size_t(i * cols)], &act[size_t(i) * rb], cols);
-    std::vector<float> ref(size_t(n * rows)), got(size_t(n * rows), -1.f);
-    cpu::kernels_scalar().gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, nullptr, n, ref.data(), rows);
-    k->gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, nullptr, n, got.data(), rows);
-    for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(2e-3));
+    std::vector<int32_t> reversed(size_t(n));  // gathered rows (MoE slots), through the prepared-pairs path too
+    for (int64_t i = 0; i < n; ++i) reversed[size_t(i)] = int32_t(n - 1 - i);
+    for (const int32_t* idx : {static_cast<const int32_t*>(nullptr), static_cast<const int32_t*>(reversed.data())}) {
+      std::vector<float> ref(size_t(n * rows)), got(size_t(n * rows), -1.f);
+      cpu::kernels_scalar().gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, idx, n, ref.data(), rows);
+      k->gemm[cpu::type_slot(type)](w, 0, rows, act.data(), rb, idx, n, got.data(), rows);
+      for (size_t j = 0; j < ref.size(); ++j) REQUIRE(got[j] == Approx(ref[j]).epsilon(1e-4).margin(2e-3));
+    }
   }
 }
 
