@@ -79,7 +79,7 @@ TEST_CASE("kernel: Q8_0/Q4_0 gemm with an odd block count and every token-tile r
     auto xf = random_vec(size_t(n * cols), uint32_t(100 + n));
     std::vector<uint8_t> act(rb * size_t(n));
     for (int64_t i = 0; i < n; ++i) quantize_act_row(at, &xf[size_t(i * cols)], &act[size_t(i) * rb], cols);
-    std::vector<int32_t> reversed(size_t(n));  // gathered rows (MoE slots), through the prepared-pairs path too
+    std::vector<int32_t> reversed(static_cast<size_t>(n));  // gathered rows (MoE slots), through the prepared-pairs path too
     for (int64_t i = 0; i < n; ++i) reversed[size_t(i)] = int32_t(n - 1 - i);
     for (const int32_t* idx : {static_cast<const int32_t*>(nullptr), static_cast<const int32_t*>(reversed.data())}) {
       std::vector<float> ref(size_t(n * rows)), got(size_t(n * rows), -1.f);
