@@ -29,7 +29,9 @@ class ModelBatch : public BatchModel {
 
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (options.max_sequences < 1) return std::unexpected(Error{"engine: max_sequences must be >= 1"});
-  auto model = Model::load(options.model_path, ModelLoadParams{.n_threads = options.threads});
+  // SWITCHYARD_ISA=scalar|avx2|avx512 forces a kernel set (comparisons, debugging).
+  const char* isa = std::getenv("SWITCHYARD_ISA");
+  auto model = Model::load(options.model_path, ModelLoadParams{.n_threads = options.threads, .isa = isa});
   // Name the file once: the GGUF reader's own messages may already start with it.
   auto with_path = [&](const std::string& m) {
     return m.rfind(options.model_path, 0) == 0 ? m : options.model_path + ": " + m;

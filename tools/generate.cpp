@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "local_engine/engine.h"
 
@@ -14,7 +15,8 @@ namespace {
 void usage(std::FILE* f) {
   std::fprintf(f,
                "usage: switchyard generate --model FILE --prompt TEXT [--max-tokens N] [--temperature T]\n"
-               "       [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--template NAME|raw]\n"
+               "       [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--template NAME|raw] [--print-ids]\n"
+               "  --print-ids: also print the prompt's and the generated token ids on stderr\n"
                "  --template: vicuna | mistral | chatml renders TEXT as one user message (default: the\n"
                "              model's own template, else vicuna); raw feeds TEXT as is (after BOS)\n"
                "  prints the generated text on stdout as it comes, and on stderr\n"
@@ -43,6 +45,7 @@ int generate_main(int argc, char** argv) {
   req.max_tokens = 128;
   std::string prompt, tmpl;
   bool have_prompt = false;
+  bool print_ids = false;  // token ids on stderr, for comparisons with other engines
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -57,6 +60,9 @@ int generate_main(int argc, char** argv) {
       return 0;
     } else if (a == "--ignore-eos") {
       req.ignore_eos = true;
+      continue;
+    } else if (a == "--print-ids") {
+      print_ids = true;
       continue;
     }
     if (!v) {
@@ -96,6 +102,17 @@ int generate_main(int argc, char** argv) {
     std::fprintf(stderr, "generate: %s\n", engine.error().message.c_str());
     return 1;
   }
+  if (print_ids) {
+    auto ids = (*engine)->tokenize_prompt(req);
+    if (!ids) {
+      std::fprintf(stderr, "generate: %s\n", ids.error().message.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "prompt ids:");
+    for (int32_t id : *ids) std::fprintf(stderr, " %d", id);
+    std::fprintf(stderr, "\n");
+  }
+  std::vector<int32_t> generated;
   auto gen = (*engine)->submit(std::move(req));
   if (!gen) {
     std::fprintf(stderr, "generate: %s\n", gen.error().message.c_str());
@@ -105,6 +122,7 @@ int generate_main(int argc, char** argv) {
   std::string finish;
   while (auto ev = (*gen)->next()) {
     if (ev->kind == GenerationEvent::Kind::delta) {
+      if (ev->token) generated.push_back(ev->token->id);
       if (!ev->text.empty()) {
         std::fwrite(ev->text.data(), 1, ev->text.size(), stdout);
         std::fflush(stdout);
@@ -119,6 +137,11 @@ int generate_main(int argc, char** argv) {
   }
   std::fputc('\n', stdout);
   std::fflush(stdout);
+  if (print_ids) {
+    std::fprintf(stderr, "generated ids:");
+    for (int32_t id : generated) std::fprintf(stderr, " %d", id);
+    std::fprintf(stderr, "\n");
+  }
   const double prefill = usage.prefill_seconds > 0 ? static_cast<double>(usage.prompt_tokens) / usage.prefill_seconds : 0;
   const int64_t decoded = usage.completion_tokens > 1 ? usage.completion_tokens - 1 : 0;  // after the first
   const double decode = usage.decode_seconds > 0 ? static_cast<double>(decoded) / usage.decode_seconds : 0;
