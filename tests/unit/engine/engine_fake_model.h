@@ -7,6 +7,8 @@
 #include <mutex>
 #include <set>
 
+#include <condition_variable>
+
 #include "local_engine/engine.h"
 
 namespace switchyard::engine::test {
@@ -17,6 +19,20 @@ struct FakeModelStats {
   int max_seqs_in_batch = 0;
   int max_batch = 0;
   std::vector<int> clears;
+  // While paused, forward() waits (tests that need a request to stay running).
+  bool paused = false;
+  std::condition_variable resumed;
+  void pause() {
+    std::lock_guard lk(mu);
+    paused = true;
+  }
+  void resume() {
+    {
+      std::lock_guard lk(mu);
+      paused = false;
+    }
+    resumed.notify_all();
+  }
 };
 
 class FakeModel : public BatchModel {
@@ -33,6 +49,10 @@ class FakeModel : public BatchModel {
     stats_->clears.push_back(seq);
   }
   Result<void> forward(std::span<const BatchToken> batch, float* logits) override {
+    {
+      std::unique_lock lk(stats_->mu);
+      stats_->resumed.wait(lk, [&] { return !stats_->paused; });
+    }
     std::set<int32_t> seqs;
     size_t row = 0;
     for (const auto& t : batch) {

@@ -141,11 +141,14 @@ TEST_CASE("engine: stop strings end the generation and are not emitted", "[engin
 
 TEST_CASE("engine: the queue is bounded and overflow fails at once with retry_after", "[engine]") {
   auto m = make_engine(1, 1);
+  // Hold the model so `a` keeps its slot however fast the fake model is.
+  m.stats->pause();
   auto a = m.engine->submit(greedy("hello", 200));
   auto b = m.engine->submit(greedy("hello", 200));
   REQUIRE(a.has_value());
   REQUIRE(b.has_value());  // waits in the queue
   auto c = m.engine->submit(greedy("hello", 200));
+  m.stats->resume();
   REQUIRE_FALSE(c.has_value());
   CHECK(c.error().kind == SubmitError::Kind::overloaded);
   CHECK(c.error().retry_after_seconds >= 1);
