@@ -91,12 +91,22 @@ struct ClientChannel {
   }
 };
 
+// Errors caused by the request itself say nothing about the endpoint's health.
+bool blames_request(ErrorKind k) {
+  return k == ErrorKind::invalid_argument || k == ErrorKind::payload_too_large || k == ErrorKind::unprocessable ||
+         k == ErrorKind::cancelled;
+}
+
 // Everything one request accumulates for its ledger row.
 struct Generation {
   db::UsageRecord record;
   std::shared_ptr<KeyEntry> key;
   Clock::time_point start = Clock::now();
   std::optional<EndpointId> served;  // the endpoint that answered
+  // Its outcome is recorded once the response ends: a stream that breaks after its first
+  // byte is a failure of that endpoint too.
+  std::optional<AttemptOutcome> served_outcome;
+  std::optional<Error> failure_after_first_byte;
 };
 
 void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
@@ -109,6 +119,15 @@ void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
   g.record.total_ms = ms_since(g.start);
   if (g.record.latency_ms) g.record.generation_ms = g.record.total_ms - *g.record.latency_ms;
   if (g.key) KeyTable::add_usage(*g.key, cost);
+  if (g.served && g.served_outcome) {
+    AttemptOutcome o = *g.served_outcome;
+    if (g.failure_after_first_byte && !blames_request(g.failure_after_first_byte->kind)) {
+      o.success = false;
+      o.status = http_status(*g.failure_after_first_byte);
+      o.error_kind = g.failure_after_first_byte->kind;
+    }
+    app.health().record(*g.served, o);
+  }
   // Throughput is measured on streams: a plain answer arrives all at once.
   if (g.served && g.record.streamed && g.record.status == 200 && g.record.generation_ms > 0 &&
       usage.completion_tokens > 0)
@@ -138,12 +157,6 @@ struct Opened {
   Event first;
   Attempt attempt;
 };
-
-// Errors caused by the request itself say nothing about the endpoint's health.
-bool blames_request(ErrorKind k) {
-  return k == ErrorKind::invalid_argument || k == ErrorKind::payload_too_large || k == ErrorKind::unprocessable ||
-         k == ErrorKind::cancelled;
-}
 
 // Tries each attempt in order until one yields a first event that is not an error.
 // Endpoints cooling down (open circuit, Retry-After) are skipped; every attempt made is
@@ -211,7 +224,7 @@ Result<Opened> open_first(App& app, const RoutePlan& plan, const ChatRequest& re
     g.record.attempts.push_back(std::move(rec));
     outcome.success = true;
     outcome.status = 200;
-    app.health().record(id, outcome);
+    g.served_outcome = outcome;  // recorded when the response ends (finish_record)
     return Opened{std::move(stream), std::move(*first), a};
   }
   if (!any_tried && soonest_retry_ms >= 0) {
@@ -300,6 +313,7 @@ bool write_stream(StreamState& state, Generation& generation, App& app, httplib:
     g->record.cancelled = true;
     g->record.status = 499;
   } else if (failure) {
+    g->failure_after_first_byte = failure;
     g->record.finish_reason = "error";
     g->record.error_message = failure->message;
     g->record.status = http_status(*failure);
@@ -396,6 +410,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
     Usage usage = final_usage(reported, *request, collector.generated_chars());
     int64_t cost = cost_pico(usage, pricing);
     if (failure) {
+      g->failure_after_first_byte = failure;
       // Nothing reached the client yet, so the failure is still an HTTP error; what the
       // upstream did produce is billed.
       g->record.status = http_status(*failure);

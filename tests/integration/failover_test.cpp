@@ -146,6 +146,15 @@ TEST_CASE("failover: after the first byte a failure is an in-stream error, not a
   CHECK(r->status == 200);
   CHECK(r->body.find(R"("finish_reason":"error")") != std::string::npos);
   CHECK(e.steady.request_count() == 0);
+  // The endpoint broke mid-stream: that counts against its uptime, once.
+  auto ep = e.proxy->client().Get("/api/v1/models/m/chat/endpoints");
+  REQUIRE(ep->status == 200);
+  const std::string flaky = R"("provider_name":"flaky")";
+  auto at = ep->body.find(flaky);
+  REQUIRE(at != std::string::npos);
+  std::string tail = ep->body.substr(at);
+  CHECK(tail.find(R"("uptime_last_5m":0,)") != std::string::npos);
+  CHECK(tail.find(R"("requests_last_5m":1,)") != std::string::npos);
 }
 
 TEST_CASE("failover: allow_fallbacks false stops at the first endpoint", "[integration][failover]") {
