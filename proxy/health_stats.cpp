@@ -45,6 +45,19 @@ int64_t rank_of(int pct, int64_t n) {
   return std::clamp<int64_t>(r, 1, n);
 }
 
+// The four published ranks from a rank -> value function `at`, over n samples.
+template <class At>
+Percentiles fill_percentiles(At&& at, int64_t n) {
+  Percentiles p;
+  p.p50 = at(50);
+  p.p75 = at(75);
+  p.p90 = at(90);
+  p.p99 = at(99);
+  p.empty = false;
+  p.samples = n;
+  return p;
+}
+
 }  // namespace
 
 Percentiles nearest_rank_percentiles(std::vector<double> values) {
@@ -61,13 +74,7 @@ Percentiles nearest_rank_percentiles(std::vector<double> values) {
     from = k;
     return values[k];
   };
-  p.p50 = at(50);
-  p.p75 = at(75);
-  p.p90 = at(90);
-  p.p99 = at(99);
-  p.empty = false;
-  p.samples = n;
-  return p;
+  return fill_percentiles(at, n);
 }
 
 Percentiles histogram_percentiles(const std::array<int64_t, db::kLatencyBuckets>& counts) {
@@ -87,13 +94,7 @@ Percentiles histogram_percentiles(const std::array<int64_t, db::kLatencyBuckets>
     }
     return static_cast<double>(db::kLatencyEdgesMs[std::size(db::kLatencyEdgesMs) - 1]);
   };
-  p.p50 = at(50);
-  p.p75 = at(75);
-  p.p90 = at(90);
-  p.p99 = at(99);
-  p.empty = false;
-  p.samples = n;
-  return p;
+  return fill_percentiles(at, n);
 }
 
 db::HealthBucket to_bucket(const EndpointId& id, const MinuteCounts& m) {
