@@ -38,6 +38,7 @@ struct EngineOptions {
   int max_queue = 16;                 // waiting requests beyond the busy slots
   std::string chat_template;          // name (vicuna, mistral, chatml); "" = from GGUF
   int prefill_chunk = 128;            // prompt tokens per step, all sequences together
+  KvType kv_type = KvType::f32;       // f16: half the cache memory and attention traffic
 };
 
 struct GenerationRequest {
@@ -132,6 +133,8 @@ struct EngineInfo {
   int32_t n_vocab = 0;
   ChatTemplateKind chat_template = ChatTemplateKind::vicuna;
   std::string model_name;
+  KvType kv_type = KvType::f32;
+  size_t kv_cache_bytes = 0;  // the whole cache, all slots
 };
 
 class Engine {

@@ -55,17 +55,22 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (cfg.n_ctx_train > 0) n_ctx = std::min(n_ctx, cfg.n_ctx_train);
   int n_seq = options.max_sequences;
   if (options.kv_cache_budget_bytes > 0) {
-    while (n_seq > 1 && KvCache::bytes_needed(cfg, n_seq, n_ctx) > options.kv_cache_budget_bytes) --n_seq;
-    if (KvCache::bytes_needed(cfg, n_seq, n_ctx) > options.kv_cache_budget_bytes)
+    while (n_seq > 1 && KvCache::bytes_needed(cfg, n_seq, n_ctx, options.kv_type) > options.kv_cache_budget_bytes) --n_seq;
+    if (KvCache::bytes_needed(cfg, n_seq, n_ctx, options.kv_type) > options.kv_cache_budget_bytes)
       return std::unexpected(Error{"kv_cache_budget_bytes " + std::to_string(options.kv_cache_budget_bytes) +
                                    " cannot hold one sequence of " + std::to_string(n_ctx) + " positions (needs " +
-                                   std::to_string(KvCache::bytes_needed(cfg, 1, n_ctx)) + ")"});
+                                   std::to_string(KvCache::bytes_needed(cfg, 1, n_ctx, options.kv_type)) + ")"});
   }
-  auto kv = (*model)->make_kv_cache(n_seq, n_ctx);
+  auto kv = (*model)->make_kv_cache(n_seq, n_ctx, options.kv_type);
   if (!kv) return std::unexpected(Error{"KV cache: " + kv.error().message});
   const std::string name = cfg.name;
+  const size_t kv_bytes = kv->bytes();
   auto engine = create(std::move(*tok), std::make_unique<ModelBatch>(std::move(*model), std::move(*kv)), options, kind);
-  if (engine) (*engine)->core_->info.model_name = name;  // the scheduler never reads it
+  if (engine) {  // the scheduler never reads these
+    (*engine)->core_->info.model_name = name;
+    (*engine)->core_->info.kv_type = options.kv_type;
+    (*engine)->core_->info.kv_cache_bytes = kv_bytes;
+  }
   return engine;
 }
 

@@ -128,6 +128,7 @@ struct ProviderConfig {
   int64_t context_length = 0;
   int64_t max_sequences = 0;
   std::string chat_template;
+  std::string kv_cache = "f32";  // f32 | f16 (local engine KV cache)
 };
 
 struct EndpointConfig {

@@ -132,7 +132,7 @@ void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderCo
   if (!expect_map(c, n, p)) return;
   check_keys(c, n, p,
              {"name", "kind", "base_url", "api_key_env", "headers", "timeouts", "data_collection", "model_path",
-              "threads", "context_length", "max_sequences", "chat_template"});
+              "threads", "context_length", "max_sequences", "chat_template", "kv_cache"});
   read_string(c, n, p, "name", pc.name, true);
   read_string(c, n, p, "kind", pc.kind, true);
   if (c.error.empty() && pc.kind != "openai" && pc.kind != "anthropic" && pc.kind != "local")
@@ -143,6 +143,8 @@ void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderCo
     read_int(c, n, p, "context_length", pc.context_length, 0, 1 << 24);
     read_int(c, n, p, "max_sequences", pc.max_sequences, 0, 1024);
     read_string(c, n, p, "chat_template", pc.chat_template);
+    if (read_string(c, n, p, "kv_cache", pc.kv_cache) && pc.kv_cache != "f32" && pc.kv_cache != "f16")
+      c.fail(join(p, "kv_cache"), "f32 or f16", n["kv_cache"]);
   } else {
     read_string(c, n, p, "base_url", pc.base_url, true);
     while (!pc.base_url.empty() && pc.base_url.back() == '/') pc.base_url.pop_back();

@@ -22,6 +22,7 @@ engine::EngineOptions engine_options_from(const ProviderConfig& c) {
   if (c.max_sequences > 0) o.max_sequences = static_cast<int>(c.max_sequences);
   o.max_queue = 4 * o.max_sequences;
   o.chat_template = c.chat_template;
+  o.kv_type = c.kv_cache == "f16" ? engine::KvType::f16 : engine::KvType::f32;
   return o;
 }
 

@@ -19,7 +19,7 @@ providers:
     api_key_env: UP_KEY
     headers: { X-Extra: yes-please }
     timeouts: { connect_ms: 100, first_byte_ms: 200 }
-  - { name: mine, kind: local, model_path: m.gguf, threads: 2 }
+  - { name: mine, kind: local, model_path: m.gguf, threads: 2, kv_cache: f16 }
 models:
   - id: a/b
     context_length: 4096
@@ -41,6 +41,7 @@ TEST_CASE("a good config loads with prices in picodollars per token", "[config]"
   CHECK(cfg.providers[0].api_key == "secret-value");
   CHECK(cfg.providers[0].connect_timeout_ms == 100);
   CHECK(cfg.providers[0].headers.at(0).second == "yes-please");
+  CHECK(cfg.providers[1].kv_cache == "f16");
   const ModelConfig* m = cfg.find_model("a/b");
   REQUIRE(m);
   REQUIRE(m->endpoints.size() == 2);
@@ -72,6 +73,7 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
       {"providers: []\nmodels: [{ id: m, context_length: 10, endpoints: [{ provider: x, model: g, pricing: { prompt: -1 } }] }]",
        "models[0]"},
       {"server: [1, 2", "invalid YAML"},
+      {"providers: [{ name: x, kind: local, model_path: m.gguf, kv_cache: q4 }]\nmodels: []", "providers[0].kv_cache: expected f32 or f16"},
   }));
   auto c = parse_config(yaml, "c.yaml", {no_env});
   REQUIRE_FALSE(c);
