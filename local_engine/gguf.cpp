@@ -137,30 +137,28 @@ bool GgufValue::is_numeric_array() const {
          elem_type != GgufValueType::array;
 }
 
-std::vector<float> GgufValue::array_as_f32() const {
-  std::vector<float> out;
-  if (!is_numeric_array()) return out;
-  size_t es = scalar_size(elem_type);
-  out.resize(count);
-  for (uint64_t k = 0; k < count; ++k) {
+// Decodes each element of a numeric array and converts it with `convert(decoded scalar)`.
+template <class T, class Convert>
+static std::vector<T> decode_numeric_array(const GgufValue& a, Convert convert) {
+  std::vector<T> out;
+  if (!a.is_numeric_array()) return out;
+  const size_t es = scalar_size(a.elem_type);
+  out.resize(a.count);
+  for (uint64_t k = 0; k < a.count; ++k) {
     GgufValue v;
-    decode_scalar(elem_type, array_data + k * es, v);
-    out[k] = float(v.f);
+    decode_scalar(a.elem_type, a.array_data + k * es, v);
+    out[k] = convert(v);
   }
   return out;
 }
 
+std::vector<float> GgufValue::array_as_f32() const {
+  return decode_numeric_array<float>(*this, [](const GgufValue& v) { return float(v.f); });
+}
+
 std::vector<int64_t> GgufValue::array_as_i64() const {
-  std::vector<int64_t> out;
-  if (!is_numeric_array()) return out;
-  size_t es = scalar_size(elem_type);
-  out.resize(count);
-  for (uint64_t k = 0; k < count; ++k) {
-    GgufValue v;
-    decode_scalar(elem_type, array_data + k * es, v);
-    out[k] = (elem_type == GgufValueType::f32 || elem_type == GgufValueType::f64) ? int64_t(v.f) : v.i;
-  }
-  return out;
+  const bool floating = elem_type == GgufValueType::f32 || elem_type == GgufValueType::f64;
+  return decode_numeric_array<int64_t>(*this, [floating](const GgufValue& v) { return floating ? int64_t(v.f) : v.i; });
 }
 
 std::string GgufTensorInfo::shape_string() const {
