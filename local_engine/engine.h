@@ -39,6 +39,10 @@ struct EngineOptions {
   std::string chat_template;          // name (vicuna, mistral, chatml); "" = from GGUF
   int prefill_chunk = 128;            // prompt tokens per step, all sequences together
   KvType kv_type = KvType::f32;       // f16: half the cache memory and attention traffic
+  // Where the model runs: "auto" (the first usable CUDA device, else the CPU), "cpu", or
+  // "cuda:N". When the GPU cannot be used the engine runs on the CPU and EngineInfo's
+  // device_note says why.
+  std::string device = "auto";
 };
 
 struct GenerationRequest {
@@ -135,6 +139,8 @@ struct EngineInfo {
   std::string model_name;
   KvType kv_type = KvType::f32;
   size_t kv_cache_bytes = 0;  // the whole cache, all slots
+  std::string device;         // "cpu (avx2, 8 threads)" or "cuda:0 (NVIDIA H200)"
+  std::string device_note;    // why the GPU is not used, when it was asked for (or auto)
 };
 
 class Engine {

@@ -2,6 +2,7 @@
 // BatchModel interface the scheduler uses.
 #include <algorithm>
 
+#include "local_engine/cuda/cuda_engine.h"
 #include "local_engine/engine_impl.h"
 #include "local_engine/tokenizer_gguf.h"
 
@@ -11,7 +12,7 @@ namespace {
 
 class ModelBatch : public BatchModel {
  public:
-  ModelBatch(std::unique_ptr<Model> model, KvCache kv) : model_(std::move(model)), kv_(std::move(kv)) {}
+  ModelBatch(std::shared_ptr<Model> model, KvCache kv) : model_(std::move(model)), kv_(std::move(kv)) {}
   int32_t n_vocab() const override { return model_->config().n_vocab; }
   int32_t n_ctx() const override { return kv_.n_ctx(); }
   int32_t n_seq_max() const override { return kv_.n_seq_max(); }
@@ -21,17 +22,56 @@ class ModelBatch : public BatchModel {
   void clear_seq(int32_t seq) override { kv_.clear_seq(seq); }
 
  private:
-  std::unique_ptr<Model> model_;
+  std::shared_ptr<Model> model_;
   KvCache kv_;
 };
+
+struct DeviceChoice {
+  bool cpu_only = false;  // "cpu"
+  int cuda_index = -1;    // "cuda:N"; -1 with cpu_only false = "auto"
+};
+
+Result<DeviceChoice> parse_device(const std::string& d) {
+  if (d.empty() || d == "auto") return DeviceChoice{};
+  if (d == "cpu") return DeviceChoice{true, -1};
+  if (d == "cuda") return DeviceChoice{false, 0};
+  if (d.rfind("cuda:", 0) == 0 && d.size() > 5 && d.size() < 9 &&
+      std::all_of(d.begin() + 5, d.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return DeviceChoice{false, std::stoi(d.substr(5))};
+  return std::unexpected(Error{"engine: device must be auto, cpu or cuda:N (got '" + d + "')"});
+}
+
+// The CUDA device to try, or nullopt with the reason in *note.
+std::optional<int> pick_cuda_device(const DeviceChoice& choice, const std::string& asked, std::string* note) {
+  if (choice.cpu_only) return std::nullopt;
+  const cuda::Probe probe = cuda::probe();
+  if (probe.devices.empty()) {
+    *note = "device " + asked + ": " + probe.why_none + "; running on the CPU";
+    return std::nullopt;
+  }
+  if (choice.cuda_index < 0) return probe.devices[0].index;
+  for (const auto& d : probe.devices)
+    if (d.index == choice.cuda_index) return d.index;
+  std::string have;
+  for (const auto& d : probe.devices) have += (have.empty() ? "" : ", ") + ("cuda:" + std::to_string(d.index));
+  *note = "device " + asked + " is not available (usable: " + have + "); running on the CPU";
+  return std::nullopt;
+}
 
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (options.max_sequences < 1) return std::unexpected(Error{"engine: max_sequences must be >= 1"});
+  auto choice = parse_device(options.device);
+  if (!choice) return std::unexpected(choice.error());
+  std::string device_note;
+  const std::string asked = options.device.empty() ? "auto" : options.device;
+  std::optional<int> cuda_device = pick_cuda_device(*choice, asked, &device_note);
   // SWITCHYARD_ISA=scalar|avx2|avx512 forces a kernel set (comparisons, debugging).
   const char* isa = std::getenv("SWITCHYARD_ISA");
-  auto model = Model::load(options.model_path, ModelLoadParams{.n_threads = options.threads, .isa = isa});
+  // Weights bound for the GPU are read once by the upload: no need to fault them in first.
+  auto model = Model::load(options.model_path,
+                           ModelLoadParams{.n_threads = options.threads, .isa = isa, .prefault = !cuda_device.has_value()});
   // Name the file once: the GGUF reader's own messages may already start with it.
   auto with_path = [&](const std::string& m) {
     return m.rfind(options.model_path, 0) == 0 ? m : options.model_path + ": " + m;
@@ -61,15 +101,41 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
                                    " cannot hold one sequence of " + std::to_string(n_ctx) + " positions (needs " +
                                    std::to_string(KvCache::bytes_needed(cfg, 1, n_ctx, options.kv_type)) + ")"});
   }
-  auto kv = (*model)->make_kv_cache(n_seq, n_ctx, options.kv_type);
-  if (!kv) return std::unexpected(Error{"KV cache: " + kv.error().message});
   const std::string name = cfg.name;
-  const size_t kv_bytes = kv->bytes();
-  auto engine = create(std::move(*tok), std::make_unique<ModelBatch>(std::move(*model), std::move(*kv)), options, kind);
+  std::shared_ptr<Model> shared(std::move(*model));
+  std::unique_ptr<BatchModel> batch;
+  std::string device;
+  size_t kv_bytes = KvCache::bytes_needed(cfg, n_seq, n_ctx, options.kv_type);
+  if (cuda_device) {
+    cuda::CudaModelParams cp{.device = *cuda_device, .n_seq_max = n_seq, .n_ctx = n_ctx, .kv_type = options.kv_type,
+                             .max_batch_tokens = std::max(options.prefill_chunk, 1) + n_seq};
+    auto gpu = cuda::make_cuda_batch_model(shared, cp);
+    if (gpu) {
+      batch = std::move(*gpu);
+      const auto probe = cuda::probe();
+      std::string dname;
+      for (const auto& d : probe.devices)
+        if (d.index == *cuda_device) dname = d.name;
+      device = "cuda:" + std::to_string(*cuda_device) + (dname.empty() ? "" : " (" + dname + ")");
+    } else {
+      device_note = "cuda:" + std::to_string(*cuda_device) + ": " + gpu.error().message + "; running on the CPU";
+    }
+  }
+  if (!batch) {
+    auto kv = shared->make_kv_cache(n_seq, n_ctx, options.kv_type);
+    if (!kv) return std::unexpected(Error{"KV cache: " + kv.error().message});
+    kv_bytes = kv->bytes();
+    device = "cpu (" + shared->backend().name() + ", " + std::to_string(shared->backend().n_threads()) + " threads)";
+    batch = std::make_unique<ModelBatch>(shared, std::move(*kv));
+  }
+  auto engine = create(std::move(*tok), std::move(batch), options, kind);
   if (engine) {  // the scheduler never reads these
-    (*engine)->core_->info.model_name = name;
-    (*engine)->core_->info.kv_type = options.kv_type;
-    (*engine)->core_->info.kv_cache_bytes = kv_bytes;
+    EngineInfo& info = (*engine)->core_->info;
+    info.model_name = name;
+    info.kv_type = options.kv_type;
+    info.kv_cache_bytes = kv_bytes;
+    info.device = device;
+    info.device_note = device_note;
   }
   return engine;
 }

@@ -14,21 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "local_engine/ggml_type.h"
 #include "local_engine/status.h"
 
 namespace switchyard::engine {
 
-// ggml tensor type ids (the subset this engine supports).
-enum class GgmlType : uint32_t {
-  f32 = 0,
-  f16 = 1,
-  q4_0 = 2,
-  q8_0 = 8,
-  q4_k = 12,
-  q6_k = 14,
-  bf16 = 30,
-};
-
+// GgmlType (ggml_type.h): the tensor types this engine supports.
 bool ggml_type_supported(uint32_t type_id);
 std::string_view ggml_type_name(GgmlType type);
 int64_t ggml_block_size(GgmlType type);   // weights per block (1 for float types)

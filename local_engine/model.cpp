@@ -17,22 +17,8 @@ namespace switchyard::engine {
 
 using detail::sformat;
 
-struct Model::Layer {
-  const float* attn_norm = nullptr;  // F32 [dim]
-  const float* ffn_norm = nullptr;   // F32 [dim]
-  WeightMatrix wq, wk, wv, wo;       // [q_dim, dim], [kv_dim, dim], [kv_dim, dim], [dim, q_dim]
-  WeightMatrix ffn_gate, ffn_up, ffn_down;  // dense: [ff, dim], [ff, dim], [dim, ff]
-  WeightMatrix gate_inp;             // MoE router: [n_expert, dim]
-  std::vector<WeightMatrix> gate_e, up_e, down_e;  // per expert, as dense
-};
-
-struct Model::Weights {
-  std::vector<std::vector<float>> owned;  // norm vectors converted to F32
-  WeightMatrix token_embd;                // [n_vocab, dim]
-  WeightMatrix output;                    // [n_vocab, dim] (token_embd when tied)
-  const float* output_norm = nullptr;     // F32 [dim]
-  std::vector<Layer> layers;
-};
+using Layer = LayerWeights;
+using Weights = ModelWeights;
 
 // Activations quantized once per matmul input, per activation format.
 struct ActBuffers {

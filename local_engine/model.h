@@ -34,6 +34,24 @@ struct ModelConfig {
   GgmlType ffn_type = GgmlType::f32;  // type of the (first) FFN weights, for display
 };
 
+// Weight views into the mapped GGUF (or F32 copies for norm vectors), shared by backends.
+struct LayerWeights {
+  const float* attn_norm = nullptr;  // F32 [dim]
+  const float* ffn_norm = nullptr;   // F32 [dim]
+  WeightMatrix wq, wk, wv, wo;       // [q_dim, dim], [kv_dim, dim], [kv_dim, dim], [dim, q_dim]
+  WeightMatrix ffn_gate, ffn_up, ffn_down;  // dense: [ff, dim], [ff, dim], [dim, ff]
+  WeightMatrix gate_inp;             // MoE router: [n_expert, dim]
+  std::vector<WeightMatrix> gate_e, up_e, down_e;  // per expert, as dense: [ff, dim], [ff, dim], [dim, ff]
+};
+
+struct ModelWeights {
+  std::vector<std::vector<float>> owned;  // norm vectors converted to F32
+  WeightMatrix token_embd;                // [n_vocab, dim]
+  WeightMatrix output;                    // [n_vocab, dim] (token_embd when tied)
+  const float* output_norm = nullptr;     // F32 [dim]
+  std::vector<LayerWeights> layers;
+};
+
 struct BatchToken {
   int32_t token = 0;
   int32_t pos = 0;            // position within its sequence
@@ -56,6 +74,7 @@ class Model {
 
   const ModelConfig& config() const { return config_; }
   const GgufFile& gguf() const { return *gguf_; }  // tokenizer metadata lives here
+  const ModelWeights& weights() const { return *w_; }
   Backend& backend() { return *backend_; }
 
   Result<KvCache> make_kv_cache(int n_seq_max, int n_ctx, KvType type = KvType::f32) const {
@@ -73,14 +92,12 @@ class Model {
   // (each expert's weights are read once per step however many tokens it serves).
   size_t weight_bytes_per_step(double n_experts_touched) const;
 
-  struct Layer;  // defined in model.cpp
  private:
   Model() = default;
   ModelConfig config_;
   std::shared_ptr<GgufFile> gguf_;
   std::unique_ptr<Backend> backend_;
-  struct Weights;
-  std::unique_ptr<Weights> w_;
+  std::unique_ptr<ModelWeights> w_;
   struct Scratch;
   std::unique_ptr<Scratch> s_;
 };

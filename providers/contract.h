@@ -129,6 +129,7 @@ struct ProviderConfig {
   int64_t max_sequences = 0;
   std::string chat_template;
   std::string kv_cache = "f32";  // f32 | f16 (local engine KV cache)
+  std::string device = "auto";   // auto | cpu | cuda:N (local engine; falls back to the CPU)
 };
 
 struct EndpointConfig {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -128,11 +129,18 @@ void read_server(Ctx& c, const YAML::Node& n, ServerConfig& s) {
   read_int(c, n, p, "keep_alive_timeout_ms", s.keep_alive_timeout_ms, 1, 86400000);
 }
 
+// auto | cpu | cuda | cuda:N (N up to 3 digits), as the engine parses it.
+bool valid_device(const std::string& d) {
+  if (d == "auto" || d == "cpu" || d == "cuda") return true;
+  if (d.rfind("cuda:", 0) != 0 || d.size() < 6 || d.size() > 8) return false;
+  return std::all_of(d.begin() + 5, d.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
 void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderConfig& pc) {
   if (!expect_map(c, n, p)) return;
   check_keys(c, n, p,
              {"name", "kind", "base_url", "api_key_env", "headers", "timeouts", "data_collection", "model_path",
-              "threads", "context_length", "max_sequences", "chat_template", "kv_cache"});
+              "threads", "context_length", "max_sequences", "chat_template", "kv_cache", "device"});
   read_string(c, n, p, "name", pc.name, true);
   read_string(c, n, p, "kind", pc.kind, true);
   if (c.error.empty() && pc.kind != "openai" && pc.kind != "anthropic" && pc.kind != "local")
@@ -145,6 +153,8 @@ void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderCo
     read_string(c, n, p, "chat_template", pc.chat_template);
     if (read_string(c, n, p, "kv_cache", pc.kv_cache) && pc.kv_cache != "f32" && pc.kv_cache != "f16")
       c.fail(join(p, "kv_cache"), "f32 or f16", n["kv_cache"]);
+    if (read_string(c, n, p, "device", pc.device) && !valid_device(pc.device))
+      c.fail(join(p, "device"), "auto, cpu or cuda:N", n["device"]);
   } else {
     read_string(c, n, p, "base_url", pc.base_url, true);
     while (!pc.base_url.empty() && pc.base_url.back() == '/') pc.base_url.pop_back();

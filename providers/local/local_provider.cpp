@@ -1,6 +1,7 @@
 #include "providers/local/local_provider.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -23,6 +24,7 @@ engine::EngineOptions engine_options_from(const ProviderConfig& c) {
   o.max_queue = 4 * o.max_sequences;
   o.chat_template = c.chat_template;
   o.kv_type = c.kv_cache == "f16" ? engine::KvType::f16 : engine::KvType::f32;
+  o.device = c.device.empty() ? "auto" : c.device;
   return o;
 }
 
@@ -51,6 +53,10 @@ Result<std::shared_ptr<engine::Engine>> acquire_local_engine(const ProviderConfi
   if (!opened)
     return fail(ErrorKind::upstream_unavailable, "local model failed to load: " + opened.error().message);
   std::shared_ptr<eng::Engine> e(std::move(*opened));
+  // One line says where the model runs, and why not on the GPU when it could have.
+  const auto& info = e->info();
+  std::fprintf(stderr, "switchyard: local engine '%s': %s on %s%s%s\n", config.name.c_str(), config.model_path.c_str(),
+               info.device.c_str(), info.device_note.empty() ? "" : "; ", info.device_note.c_str());
   r.by_path[config.model_path] = e;
   return e;
 }

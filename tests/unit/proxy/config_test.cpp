@@ -19,7 +19,7 @@ providers:
     api_key_env: UP_KEY
     headers: { X-Extra: yes-please }
     timeouts: { connect_ms: 100, first_byte_ms: 200 }
-  - { name: mine, kind: local, model_path: m.gguf, threads: 2, kv_cache: f16 }
+  - { name: mine, kind: local, model_path: m.gguf, threads: 2, kv_cache: f16, device: "cuda:1" }
 models:
   - id: a/b
     context_length: 4096
@@ -42,6 +42,7 @@ TEST_CASE("a good config loads with prices in picodollars per token", "[config]"
   CHECK(cfg.providers[0].connect_timeout_ms == 100);
   CHECK(cfg.providers[0].headers.at(0).second == "yes-please");
   CHECK(cfg.providers[1].kv_cache == "f16");
+  CHECK(cfg.providers[1].device == "cuda:1");
   const ModelConfig* m = cfg.find_model("a/b");
   REQUIRE(m);
   REQUIRE(m->endpoints.size() == 2);
@@ -74,6 +75,8 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
        "models[0]"},
       {"server: [1, 2", "invalid YAML"},
       {"providers: [{ name: x, kind: local, model_path: m.gguf, kv_cache: q4 }]\nmodels: []", "providers[0].kv_cache: expected f32 or f16"},
+      {"providers: [{ name: x, kind: local, model_path: m.gguf, device: gpu }]\nmodels: []", "providers[0].device: expected auto, cpu or cuda:N"},
+      {"providers: [{ name: x, kind: local, model_path: m.gguf, device: \"cuda:x\" }]\nmodels: []", "providers[0].device: expected auto, cpu or cuda:N"},
   }));
   auto c = parse_config(yaml, "c.yaml", {no_env});
   REQUIRE_FALSE(c);

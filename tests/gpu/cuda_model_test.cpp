@@ -1,0 +1,172 @@
+// The whole GPU forward against the CPU engine on the same GGUF: logits of a mixed batch
+// (prefill of two sequences, then decode steps), greedy generation through the Engine for
+// a set of prompts (same tokens), concurrent streams, and the out-of-memory message.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+#include "gpu_support.h"
+#include "local_engine/cuda/cuda_engine.h"
+#include "local_engine/demo_model.h"
+#include "local_engine/engine.h"
+
+using namespace gpu_test;
+namespace cu = switchyard::engine::cuda;
+
+namespace {
+
+std::string demo_path(GgmlType t, bool stacked = true) {
+  return (std::filesystem::temp_directory_path() / ("switchyard_gpu_test_" + std::to_string(::getpid()) + "_" +
+                                                    std::string(ggml_type_name(t)) + (stacked ? "" : "_split") + ".gguf"))
+      .string();
+}
+
+std::string write_demo(GgmlType t, bool stacked = true) {
+  DemoModelParams p;
+  p.type = t;
+  p.dim = 128;
+  p.n_head = 4;  // head_dim 32
+  p.n_kv_head = 2;
+  p.n_ff = 256;
+  p.n_layer = 2;
+  p.n_expert = 4;
+  p.n_expert_used = 2;
+  p.stacked_experts = stacked;
+  p.n_threads = 2;
+  const std::string path = demo_path(t, stacked);
+  REQUIRE(write_demo_model(path, p).has_value());
+  return path;
+}
+
+// Logits of batch after batch, on the CPU and on the GPU, for the same token stream.
+void compare_forward(const std::string& path, double tol) {
+  auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
+  REQUIRE(loaded.has_value());
+  std::shared_ptr<Model> model(std::move(*loaded));
+  auto kv = model->make_kv_cache(2, 128, KvType::f32);
+  REQUIRE(kv.has_value());
+  auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 2, .n_ctx = 128,
+                                                                   .kv_type = KvType::f32, .progress = 0});
+  REQUIRE(gpu.has_value());
+  const int n_vocab = model->config().n_vocab;
+  // Step 1: prefill 20 tokens of seq 0 and 13 of seq 1 (logits for the last of each and a
+  // middle one); steps 2..6: decode one token per sequence.
+  std::vector<std::vector<BatchToken>> steps;
+  std::vector<BatchToken> prefill;
+  for (int p = 0; p < 20; ++p) prefill.push_back({int32_t((p * 7 + 3) % n_vocab), p, 0, p == 19 || p == 10});
+  for (int p = 0; p < 13; ++p) prefill.push_back({int32_t((p * 11 + 5) % n_vocab), p, 1, p == 12});
+  steps.push_back(prefill);
+  for (int s = 0; s < 5; ++s) steps.push_back({{int32_t(40 + s), 20 + s, 0, true}, {int32_t(60 + s), 13 + s, 1, true}});
+  for (size_t s = 0; s < steps.size(); ++s) {
+    CAPTURE(s);
+    int n_logits = 0;
+    for (auto& t : steps[s]) n_logits += t.want_logits;
+    std::vector<float> a(size_t(n_logits * n_vocab)), b(a.size());
+    REQUIRE(model->forward(*kv, steps[s], a.data()).has_value());
+    REQUIRE((*gpu)->forward(steps[s], b.data()).has_value());
+    CHECK(rel_max_err(b, a) < tol);
+    for (int r = 0; r < n_logits; ++r) {  // the argmax agrees
+      auto row_a = a.begin() + int64_t(r) * n_vocab, row_b = b.begin() + int64_t(r) * n_vocab;
+      CHECK(std::max_element(row_a, row_a + n_vocab) - row_a == std::max_element(row_b, row_b + n_vocab) - row_b);
+    }
+  }
+  // Bad batches are refused before the device is touched, as on the CPU.
+  std::vector<float> out(static_cast<size_t>(n_vocab));
+  std::vector<BatchToken> skip{{1, 40, 0, true}};
+  CHECK_FALSE((*gpu)->forward(skip, out.data()).has_value());
+  std::vector<BatchToken> bad_token{{n_vocab, 25, 0, true}};
+  CHECK_FALSE((*gpu)->forward(bad_token, out.data()).has_value());
+  std::filesystem::remove(path);
+}
+
+std::vector<int32_t> greedy(Engine& e, const std::string& prompt, int n) {
+  GenerationRequest r;
+  r.prompt = prompt;
+  r.max_tokens = n;
+  r.ignore_eos = true;
+  r.sampling.temperature = 0;
+  auto g = e.submit(r);
+  REQUIRE(g.has_value());
+  std::vector<int32_t> ids;
+  while (auto ev = (*g)->next()) {
+    REQUIRE(ev->kind != GenerationEvent::Kind::error);
+    if (ev->token) ids.push_back(ev->token->id);
+  }
+  return ids;
+}
+
+std::unique_ptr<Engine> open_engine(const std::string& path, const std::string& device, KvType kv = KvType::f32) {
+  EngineOptions o;
+  o.model_path = path;
+  o.threads = 2;
+  o.max_sequences = 8;
+  o.n_ctx = 512;
+  o.device = device;
+  o.kv_type = kv;
+  auto e = Engine::open(o);
+  REQUIRE(e.has_value());
+  return std::move(*e);
+}
+
+}  // namespace
+
+// Tolerances on max |gpu - cpu| / rms(cpu) of the logits: float weights 2e-3 (different
+// summation order only), quantized 5e-2 (the CPU quantizes activations to Q8; the GPU's
+// decode kernels multiply by F32 activations).
+TEST_CASE("gpu: forward of a mixed batch matches the CPU for every weight type", "[gpu][model]") {
+  for (auto [t, tol] : {std::pair{GgmlType::f32, 2e-3}, {GgmlType::f16, 2e-2}, {GgmlType::q8_0, 5e-2}, {GgmlType::q4_0, 5e-2},
+                        {GgmlType::q4_k, 5e-2}, {GgmlType::q6_k, 5e-2}}) {
+    CAPTURE(ggml_type_name(t));
+    compare_forward(write_demo(t), tol);
+  }
+  CAPTURE("per-expert tensors");
+  compare_forward(write_demo(GgmlType::q8_0, false), 5e-2);
+}
+
+TEST_CASE("gpu: greedy generation gives the CPU's tokens for a set of prompts", "[gpu][model][engine]") {
+  for (GgmlType t : {GgmlType::f32, GgmlType::q8_0, GgmlType::q4_k}) {
+    CAPTURE(ggml_type_name(t));
+    const std::string path = write_demo(t);
+    auto cpu = open_engine(path, "cpu");
+    auto gpu = open_engine(path, "cuda:0");
+    REQUIRE(gpu->info().device.rfind("cuda:0", 0) == 0);
+    for (const char* prompt : {"Hello", "The quick brown fox", "Once upon a time there was", "1 2 3 4 5 6 7 8 9"}) {
+      CAPTURE(prompt);
+      CHECK(greedy(*gpu, prompt, 32) == greedy(*cpu, prompt, 32));
+    }
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_CASE("gpu: eight concurrent greedy streams equal each one alone (F16 cache)", "[gpu][engine]") {
+  const std::string path = write_demo(GgmlType::q4_k);
+  auto gpu = open_engine(path, "cuda:0", KvType::f16);
+  std::vector<std::string> prompts;
+  for (int i = 0; i < 8; ++i) prompts.push_back("prompt number " + std::to_string(i) + " says hello");
+  std::vector<std::vector<int32_t>> alone;
+  for (auto& p : prompts) alone.push_back(greedy(*gpu, p, 24));
+  std::vector<std::vector<int32_t>> together(prompts.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < prompts.size(); ++i) threads.emplace_back([&, i] { together[i] = greedy(*gpu, prompts[i], 24); });
+  for (auto& th : threads) th.join();
+  for (size_t i = 0; i < prompts.size(); ++i) CHECK(together[i] == alone[i]);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("gpu: a model that does not fit says how much it needs and how much is free", "[gpu][model]") {
+  const std::string path = write_demo(GgmlType::q8_0);
+  auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
+  REQUIRE(loaded.has_value());
+  std::shared_ptr<Model> model(std::move(*loaded));
+  // 1024 sequences x 1M positions of KV cache: far beyond any GPU.
+  auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 1024, .n_ctx = 1 << 20,
+                                                                   .kv_type = KvType::f32, .progress = 0});
+  REQUIRE_FALSE(gpu.has_value());
+  const std::string& m = gpu.error().message;
+  CHECK(m.find("out of memory") != std::string::npos);
+  CHECK(m.find("KV cache") != std::string::npos);
+  CHECK(m.find("is free") != std::string::npos);
+  std::filesystem::remove(path);
+}
