@@ -50,7 +50,32 @@ SY_HD float half_bits_to_f32(uint16_t h) {
 
 SY_HD float bf16_bits_to_f32(uint16_t h) { return bits_f32(uint32_t(h) << 16); }
 
-SY_HD uint16_t load_u16(const uint8_t* p) { return uint16_t(p[0] | (uint16_t(p[1]) << 8)); }
+// Loads from weight rows. Every 16-bit field of the supported block formats sits at an even
+// offset (rows are whole blocks; device copies are 256-byte aligned), and Q4_K blocks
+// (144 bytes) keep 16-byte alignment, so the device uses 2- and 16-byte loads instead of
+// single bytes. The host reads bytes (little-endian, as GGUF is).
+SY_HD uint16_t load_u16(const uint8_t* p) {
+#if defined(__CUDA_ARCH__)
+  return __ldg(reinterpret_cast<const unsigned short*>(p));
+#else
+  return uint16_t(p[0] | (uint16_t(p[1]) << 8));
+#endif
+}
+
+struct Words4 {
+  uint32_t w[4];
+  SY_HD uint8_t byte(int j) const { return uint8_t(w[j / 4] >> (8 * (j % 4))); }
+};
+SY_HD Words4 load16_aligned(const uint8_t* p) {
+#if defined(__CUDA_ARCH__)
+  const uint4 v = __ldg(reinterpret_cast<const uint4*>(p));
+  return Words4{{v.x, v.y, v.z, v.w}};
+#else
+  Words4 r;
+  for (int k = 0; k < 4; ++k) r.w[k] = uint32_t(p[4 * k]) | uint32_t(p[4 * k + 1]) << 8 | uint32_t(p[4 * k + 2]) << 16 | uint32_t(p[4 * k + 3]) << 24;
+  return r;
+#endif
+}
 
 // Block sizes and bytes per block of the supported weight types (ggml's).
 SY_HD int block_elems(GgmlType t) {
@@ -94,34 +119,48 @@ SY_HD void dequant_chunk(const uint8_t* row, int64_t c, float* out) {
   } else if constexpr (T == GgmlType::q8_0) {  // {f16 d; int8 qs[32]}: w = d * q
     const uint8_t* b = row + c * 34;
     const float d = half_bits_to_f32(load_u16(b));
-    for (int j = 0; j < kChunk; ++j) out[j] = d * float(int8_t(b[2 + j]));
+    for (int j = 0; j < kChunk / 2; ++j) {
+      const uint16_t v = load_u16(b + 2 + 2 * j);
+      out[2 * j] = d * float(int8_t(uint8_t(v & 0xFF)));
+      out[2 * j + 1] = d * float(int8_t(uint8_t(v >> 8)));
+    }
   } else if constexpr (T == GgmlType::q4_0) {  // {f16 d; u8 qs[16]}: low nibbles 0..15, high 16..31
     const uint8_t* b = row + c * 18;
     const float d = half_bits_to_f32(load_u16(b));
-    for (int j = 0; j < 16; ++j) {
-      out[j] = d * float(int(b[2 + j] & 0x0F) - 8);
-      out[j + 16] = d * float(int(b[2 + j] >> 4) - 8);
+    for (int j2 = 0; j2 < 8; ++j2) {
+      const uint16_t v = load_u16(b + 2 + 2 * j2);
+      for (int h = 0; h < 2; ++h) {
+        const int q = (v >> (8 * h)) & 0xFF, j = 2 * j2 + h;
+        out[j] = d * float((q & 0x0F) - 8);
+        out[j + 16] = d * float((q >> 4) - 8);
+      }
     }
   } else if constexpr (T == GgmlType::q4_k) {
     // {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}: sub-block s (0..7) of 32 weights lives in
     // qs[32 * (s / 2) ..] (low nibbles for even s, high for odd), with 6-bit scale/min s.
+    // Three 16-byte loads: the header (d, dmin, scales) and the 32 bytes of quants.
     const uint8_t* b = row + (c / 8) * 144;
     const int s = int(c % 8);
-    const float d = half_bits_to_f32(load_u16(b));
-    const float dmin = half_bits_to_f32(load_u16(b + 2));
-    const uint8_t* sc = b + 4;
+    const Words4 hdr = load16_aligned(b);
+    const float d = half_bits_to_f32(uint16_t(hdr.w[0] & 0xFFFF));
+    const float dmin = half_bits_to_f32(uint16_t(hdr.w[0] >> 16));
+    auto sc = [&](int j) { return hdr.byte(4 + j); };  // scales[j]
     uint8_t scale, min;
     if (s < 4) {
-      scale = sc[s] & 63;
-      min = sc[s + 4] & 63;
+      scale = sc(s) & 63;
+      min = sc(s + 4) & 63;
     } else {
-      scale = uint8_t((sc[s + 4] & 0xF) | ((sc[s - 4] >> 6) << 4));
-      min = uint8_t((sc[s + 4] >> 4) | ((sc[s] >> 6) << 4));
+      scale = uint8_t((sc(s + 4) & 0xF) | ((sc(s - 4) >> 6) << 4));
+      min = uint8_t((sc(s + 4) >> 4) | ((sc(s) >> 6) << 4));
     }
     const float d1 = d * float(scale), m1 = dmin * float(min);
     const uint8_t* q = b + 16 + 32 * (s / 2);
+    const Words4 q0 = load16_aligned(q), q1 = load16_aligned(q + 16);
     const int shift = (s % 2) * 4;
-    for (int j = 0; j < kChunk; ++j) out[j] = d1 * float((q[j] >> shift) & 0xF) - m1;
+    for (int j = 0; j < 16; ++j) {
+      out[j] = d1 * float((q0.byte(j) >> shift) & 0xF) - m1;
+      out[j + 16] = d1 * float((q1.byte(j) >> shift) & 0xF) - m1;
+    }
   } else if constexpr (T == GgmlType::q6_k) {
     // {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}: two halves of 128 weights; group g
     // (0..3) of a half takes ql[64h + 32(g&1) + l] (nibble g>>1), qh[32h + l] bits 2g..2g+1,
@@ -133,9 +172,14 @@ SY_HD void dequant_chunk(const uint8_t* row, int64_t c, float* out) {
     const uint8_t* qh = b + 128 + 32 * h;
     const int8_t* sc = reinterpret_cast<const int8_t*>(b + 192) + 8 * h + 2 * g;
     const int lshift = (g >> 1) * 4, hshift = 2 * g;
-    for (int l = 0; l < kChunk; ++l) {
-      const int q = int(((ql[l] >> lshift) & 0xF) | (((qh[l] >> hshift) & 3) << 4)) - 32;
-      out[l] = d * float(sc[l / 16]) * float(q);
+    const float d0 = d * float(sc[0]), d1 = d * float(sc[1]);
+    for (int l2 = 0; l2 < kChunk / 2; ++l2) {
+      const uint16_t lo = load_u16(ql + 2 * l2), hi = load_u16(qh + 2 * l2);
+      for (int h2 = 0; h2 < 2; ++h2) {
+        const int l = 2 * l2 + h2;
+        const int q = int((((lo >> (8 * h2)) >> lshift) & 0xF) | ((((hi >> (8 * h2)) >> hshift) & 3) << 4)) - 32;
+        out[l] = (l < 16 ? d0 : d1) * float(q);
+      }
     }
   }
 }

@@ -143,6 +143,8 @@ class Progress {
 class CudaBatchModel final : public BatchModel {
  public:
   ~CudaBatchModel() override {
+    cudaSetDevice(params_.device);  // the engine may be destroyed from another thread
+    if (stream_) cudaStreamSynchronize(stream_);
     if (blas_) cublasDestroy(blas_);
     for (void* p : {static_cast<void*>(weights_), kv_, scratch_, ints_}) if (p) cudaFree(p);
     if (host_) cudaFreeHost(host_);
