@@ -66,7 +66,7 @@ TEST_CASE("device: the probe says whether CUDA is built and why no device is use
   }
 }
 
-TEST_CASE("device: cpu runs on the CPU with no note; auto and cuda:N fall back with the reason", "[engine][device]") {
+TEST_CASE("device: cpu runs on the CPU with no note, auto and cuda:N fall back with the reason", "[engine][device]") {
   DemoFile f;
   auto cpu = open_on(f.path, "cpu");
   REQUIRE(cpu.has_value());

@@ -44,7 +44,7 @@ std::vector<int32_t> run(Engine& e, GenerationRequest r, std::string* text = nul
 
 }  // namespace
 
-TEST_CASE("engine over the demo model: batched greedy equals alone; seeded sampling repeats", "[engine]") {
+TEST_CASE("engine over the demo model: batched greedy equals alone, seeded sampling repeats", "[engine]") {
   EngineOptions o;
   o.model_path = demo_model_path();
   o.threads = 2;

@@ -172,7 +172,7 @@ TEST_CASE("engine: cancellation frees the slot for the next request", "[engine]"
   CHECK(m.stats->clears.size() >= 3);  // admit a, free a, admit b
 }
 
-TEST_CASE("engine: prompt longer than the context is refused; max_tokens is clipped", "[engine]") {
+TEST_CASE("engine: prompt longer than the context is refused, max_tokens is clipped", "[engine]") {
   auto m = make_engine(1, 1, /*n_ctx=*/16);
   auto g = m.engine->submit(greedy(std::string(200, 'a'), 10));
   REQUIRE_FALSE(g.has_value());

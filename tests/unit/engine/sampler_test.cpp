@@ -72,7 +72,7 @@ TEST_CASE("top_p over a big vocabulary sorts only what it needs and stays correc
   for (auto [tok, n] : h) CHECK(tok % 1000 == 0);
 }
 
-TEST_CASE("same seed, same tokens; other seed, other tokens", "[sampler]") {
+TEST_CASE("same seed, same tokens, other seed, other tokens", "[sampler]") {
   std::vector<float> base(100);
   for (int i = 0; i < 100; ++i) base[static_cast<size_t>(i)] = std::sin(static_cast<float>(i)) * 2;
   auto run = [&](uint64_t seed) {

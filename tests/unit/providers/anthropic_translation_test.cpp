@@ -143,7 +143,7 @@ TEST_CASE("request: tools and every tool_choice form", "[anthropic]") {
             tools + expected + "}");
 }
 
-TEST_CASE("request: tool_choice without tools is dropped; a bad tool_choice is rejected", "[anthropic]") {
+TEST_CASE("request: tool_choice without tools is dropped, a bad tool_choice is rejected", "[anthropic]") {
   Fixture f;
   f.request.messages.push_back(text_message("user", "Hi"));
   f.request.tool_choice_json = R"("required")";

@@ -73,7 +73,7 @@ TEST_CASE("SSE: comment lines are ignored and counted", "[sse]") {
   CHECK(p.comments == 3);
 }
 
-TEST_CASE("SSE: multi-line data is joined with newlines; other fields", "[sse]") {
+TEST_CASE("SSE: multi-line data is joined with newlines, other fields", "[sse]") {
   auto p = parse("id: 7\nretry: 100\nfoo: bar\ndata: line1\ndata\ndata: line3\n\nevent: only-type\n\n");
   REQUIRE(p.ok);
   REQUIRE(p.events.size() == 1);  // an event with no data is not dispatched (spec)

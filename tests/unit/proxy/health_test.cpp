@@ -318,7 +318,7 @@ TEST_CASE("circuit breaker: open, cooldown, one probe, close or re-open", "[heal
   }
 }
 
-TEST_CASE("circuit: successes reset the count; late failures do not extend the cooldown", "[health]") {
+TEST_CASE("circuit: successes reset the count, late failures do not extend the cooldown", "[health]") {
   FakeClock clock;
   HealthOptions opts = memory_options();
   HealthTracker h(opts, nullptr, clock.fn());

@@ -160,7 +160,7 @@ TEST_CASE("sort by latency uses the measured time to first token", "[router]") {
   CHECK(f.order(with_prefs("m/x", p)) == std::vector<std::string>{"dear:x-dear", "cheap:x-cheap", "mid:x-mid"});
 }
 
-TEST_CASE("provider.order puts named providers first; allow_fallbacks false keeps only them", "[router]") {
+TEST_CASE("provider.order puts named providers first, allow_fallbacks false keeps only them", "[router]") {
   Fixture f;
   ProviderPreferences p;
   p.order = {"dear", "MID"};
