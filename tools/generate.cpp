@@ -15,7 +15,10 @@ namespace {
 void usage(std::FILE* f) {
   std::fprintf(f,
                "usage: switchyard generate --model FILE --prompt TEXT [--max-tokens N] [--temperature T]\n"
-               "       [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--template NAME|raw] [--print-ids]\n"
+               "       [--seed S] [--threads N] [--ctx N] [--device auto|cpu|cuda:N] [--ignore-eos]\n"
+               "       [--template NAME|raw] [--print-ids]\n"
+               "  --device: where the model runs (default auto: the first CUDA GPU, else the CPU);\n"
+               "            the device line on stderr says which, and why not the GPU\n"
                "  --print-ids: also print the prompt's and the generated token ids on stderr\n"
                "  --template: vicuna | mistral | chatml renders TEXT as one user message (default: the\n"
                "              model's own template, else vicuna); raw feeds TEXT as is (after BOS)\n"
@@ -79,6 +82,7 @@ int generate_main(int argc, char** argv) {
     else if (a == "--seed") { if (!parse_int(v, n)) return bad(); req.sampling.seed = static_cast<uint64_t>(n); }
     else if (a == "--threads") { if (!parse_int(v, n) || n < 0) return bad(); options.threads = static_cast<int>(n); }
     else if (a == "--ctx") { if (!parse_int(v, n) || n < 0) return bad(); options.n_ctx = static_cast<int>(n); }
+    else if (a == "--device") options.device = v;
     else {
       std::fprintf(stderr, "generate: unknown option '%s'\n", argv[i]);
       usage(stderr);
@@ -101,6 +105,11 @@ int generate_main(int argc, char** argv) {
   if (!engine) {
     std::fprintf(stderr, "generate: %s\n", engine.error().message.c_str());
     return 1;
+  }
+  {
+    const EngineInfo& info = (*engine)->info();
+    std::fprintf(stderr, "device: %s%s%s\n", info.device.c_str(), info.device_note.empty() ? "" : "; ",
+                 info.device_note.c_str());
   }
   if (print_ids) {
     auto ids = (*engine)->tokenize_prompt(req);

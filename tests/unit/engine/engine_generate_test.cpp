@@ -33,5 +33,7 @@ TEST_CASE("generate: help, bad arguments, a real run", "[engine][generate]") {
   CHECK(run({"--model", path, "--prompt", "Hello", "--max-tokens", "4", "--template", "raw", "--temperature", "0.7",
              "--seed", "3", "--threads", "2"}) == 0);
   CHECK(run({"--model", path, "--prompt", "Hello", "--template", "nope"}) == 1);
+  CHECK(run({"--model", path, "--prompt", "Hello", "--max-tokens", "2", "--device", "cpu", "--threads", "2"}) == 0);
+  CHECK(run({"--model", path, "--prompt", "Hello", "--device", "tpu"}) == 1);  // refused by the engine
   std::filesystem::remove(path);
 }
