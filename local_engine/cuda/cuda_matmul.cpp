@@ -12,7 +12,9 @@ bool is_float_type(GgmlType t) { return t == GgmlType::f32 || t == GgmlType::f16
 Result<void> dense_matmul(const DeviceContext& ctx, const DevMatrix& w, const float* x, int n, float* y, int64_t y_stride,
                           Path path) {
   if (n <= 0) return {};
-  if (path == Path::automatic && is_float_type(w.type)) {
+  // Float weights: a few tokens go through the matrix-vector kernel (exact F32
+  // activations, as the CPU engine uses for them); batches through cuBLAS.
+  if (path == Path::automatic && is_float_type(w.type) && n > kMatvecMaxTokens) {
     const float one = 1.f, zero = 0.f;
     const void* b = x;
     cudaDataType_t t = CUDA_R_32F;
@@ -40,8 +42,10 @@ Result<void> dense_matmul(const DeviceContext& ctx, const DevMatrix& w, const fl
 Result<void> grouped_matmul(const DeviceContext& ctx, const DevMatrix& w, const float* x, const int32_t* x_index,
                             const int32_t* expert_offset, int n_tokens, int n_slots, float* y, int64_t y_stride, Path path) {
   if (n_slots <= 0) return {};
+  // n_tokens bounds every expert's slot count (a token picks an expert at most once): it
+  // sizes the tiled grid and the matrix-vector slots per pass.
   MatmulArgs a{w.type, w.d, w.row_bytes, w.expert_bytes, w.rows, w.cols, x, w.cols, x_index, expert_offset,
-               w.n_expert, n_slots, y, y_stride};
+               w.n_expert, n_tokens, y, y_stride};
   const bool matvec = path == Path::matvec || (path == Path::automatic && n_tokens <= kMatvecMaxTokens);
   if (matvec) launch_matvec(a, ctx.stream);
   else launch_tiled(a, ctx.stream);

@@ -380,6 +380,9 @@ class CudaBatchModel final : public BatchModel {
       if (auto r = experts(h.up_e, d.up_e); !r) return r;
       if (auto r = experts(h.down_e, d.down_e); !r) return r;
     }
+    // cudaMemcpy from pageable memory may return before the DMA lands, and the forward's
+    // non-blocking stream does not wait for the legacy stream: finish the copies here.
+    CUDA_CHECK(cudaDeviceSynchronize());
     return {};
   }
 

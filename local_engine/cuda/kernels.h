@@ -36,7 +36,7 @@ struct MatmulArgs {
   const int32_t* x_index = nullptr;
   const int32_t* expert_offset = nullptr;
   int n_expert = 1;
-  int n = 0;  // dense: rows of x; grouped: total slots (an upper bound for every expert)
+  int n = 0;  // dense: rows of x; grouped: an upper bound on every expert's slot count
   float* y = nullptr;
   int64_t y_stride = 0;
 };

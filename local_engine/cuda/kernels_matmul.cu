@@ -27,6 +27,10 @@ namespace {
 constexpr int kMatvecWarps = 4;  // rows per block
 constexpr int kMatvecSlots = 8;  // at most this many slots share one read of a weight row
 
+// F32 -> F16 for the tensor cores, saturating: an activation beyond F16's range becomes
+// +-65504 instead of inf (and NaN downstream).
+__device__ __forceinline__ half to_half_sat(float v) { return __float2half_rn(fminf(fmaxf(v, -65504.f), 65504.f)); }
+
 __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
@@ -144,17 +148,17 @@ __global__ void __launch_bounds__(128) tiled_kernel(MatmulArgs a) {
       for (int j = 0; j < kChunk; ++j) v[j] = 0.f;
     }
 #pragma unroll
-    for (int j = 0; j < kChunk; ++j) As[my_row][my_half * kChunk + j] = __float2half(v[j]);
+    for (int j = 0; j < kChunk; ++j) As[my_row][my_half * kChunk + j] = to_half_sat(v[j]);
     if (slot_ok && c < n_chunks) {
       const float4* xp = reinterpret_cast<const float4*>(xrow + c * kChunk);
 #pragma unroll
       for (int j = 0; j < kChunk / 4; ++j) {
         const float4 q = __ldg(xp + j);
         half* dst = &Bs[my_row][my_half * kChunk + 4 * j];
-        dst[0] = __float2half(q.x);
-        dst[1] = __float2half(q.y);
-        dst[2] = __float2half(q.z);
-        dst[3] = __float2half(q.w);
+        dst[0] = to_half_sat(q.x);
+        dst[1] = to_half_sat(q.y);
+        dst[2] = to_half_sat(q.z);
+        dst[3] = to_half_sat(q.w);
       }
     } else {
 #pragma unroll

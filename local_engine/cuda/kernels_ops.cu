@@ -114,7 +114,7 @@ __global__ void add_kernel(float* x, const float* d, int64_t count) {
 __global__ void convert_kernel(const float* x, void* out, int64_t count, bool to_bf16) {
   for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < count; k += int64_t(gridDim.x) * blockDim.x) {
     if (to_bf16) static_cast<__nv_bfloat16*>(out)[k] = __float2bfloat16_rn(x[k]);
-    else static_cast<half*>(out)[k] = __float2half_rn(x[k]);
+    else static_cast<half*>(out)[k] = __float2half_rn(fminf(fmaxf(x[k], -65504.f), 65504.f));  // saturate, no inf
   }
 }
 
