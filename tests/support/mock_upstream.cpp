@@ -267,17 +267,18 @@ void MockUpstream::release_hangs() {
   changed_.notify_all();
 }
 
-bool MockUpstream::wait_released(std::chrono::milliseconds timeout) {
+bool MockUpstream::wait_released_since(uint64_t generation, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  const uint64_t generation = release_generation_;
   return changed_.wait_for(lock, timeout, [&] { return stopping_ || release_generation_ != generation; });
 }
 
 void MockUpstream::handle(const httplib::Request& req, httplib::Response& res) {
   Handler custom;
   std::shared_ptr<const MockResponse> response;
+  uint64_t generation = 0;  // a release_hangs() after this request was counted must free it
   {
     std::lock_guard lock(mutex_);
+    generation = release_generation_;
     ++request_count_;
     if (options_.record_bodies) {
       RecordedRequest r{req.method, req.path, {}, req.body, req.remote_port};
@@ -295,10 +296,10 @@ void MockUpstream::handle(const httplib::Request& req, httplib::Response& res) {
   }
   changed_.notify_all();
   if (custom) return custom(req, res);
-  serve(*response, res);
+  serve(*response, res, generation);
 }
 
-void MockUpstream::serve(const MockResponse& response, httplib::Response& res) {
+void MockUpstream::serve(const MockResponse& response, httplib::Response& res, uint64_t generation) {
   for (const auto& [k, v] : response.headers) res.set_header(k, v);
   switch (response.kind) {
     case MockResponse::Kind::body:
@@ -306,7 +307,7 @@ void MockUpstream::serve(const MockResponse& response, httplib::Response& res) {
       res.set_content(response.body, response.content_type.c_str());
       return;
     case MockResponse::Kind::hang:
-      wait_released(kMaxHang);
+      wait_released_since(generation, kMaxHang);
       res.status = 504;  // by now the client has usually gone; nobody reads this
       return;
     case MockResponse::Kind::stream:
@@ -315,7 +316,7 @@ void MockUpstream::serve(const MockResponse& response, httplib::Response& res) {
   res.status = response.status;
   // The provider runs on this handler's worker thread while the response is written.
   auto r = std::make_shared<const MockResponse>(response);
-  res.set_chunked_content_provider(r->content_type, [this, r](size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider(r->content_type, [this, r, generation](size_t, httplib::DataSink& sink) {
     auto client_gone = [this] {
       {
         std::lock_guard lock(mutex_);
@@ -333,13 +334,13 @@ void MockUpstream::serve(const MockResponse& response, httplib::Response& res) {
       case MockResponse::Tail::drop:
         return false;  // httplib closes the socket without the terminating chunk
       case MockResponse::Tail::hang_silent:
-        wait_released(kMaxHang);
+        wait_released_since(generation, kMaxHang);
         return false;
       case MockResponse::Tail::hang_pinging:
         for (;;) {
           static constexpr std::string_view kPing = ": ping\n\n";
           if (!sink.write(kPing.data(), kPing.size())) return client_gone();
-          if (wait_released(kPingEvery)) return false;
+          if (wait_released_since(generation, kPingEvery)) return false;
         }
     }
     return false;

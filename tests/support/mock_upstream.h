@@ -146,9 +146,11 @@ class MockUpstream {
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res);
-  void serve(const MockResponse& response, httplib::Response& res);
-  // Waits until released, stopped or `timeout`; true when released or stopped.
-  bool wait_released(std::chrono::milliseconds timeout);
+  void serve(const MockResponse& response, httplib::Response& res, uint64_t generation);
+  // Waits until released (any release_hangs() since the request saw `generation`: none is
+  // lost when it runs between the request being counted and the handler waiting), stopped,
+  // or `timeout`; true when released or stopped.
+  bool wait_released_since(uint64_t generation, std::chrono::milliseconds timeout);
 
   Options options_;
   std::unique_ptr<httplib::Server> server_;
