@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 
 #include "local_engine/cpu/kernels.h"
 #include "local_engine/gguf_format.h"
+#include "local_engine/progress_bar.h"
 
 namespace switchyard::engine {
 
@@ -122,27 +122,16 @@ void prefault(std::span<const uint8_t> bytes, bool show) {
   uint8_t* base = const_cast<uint8_t*>(bytes.data());
   const uintptr_t aligned = reinterpret_cast<uintptr_t>(base) & ~uintptr_t(page - 1);
   madvise(reinterpret_cast<void*>(aligned), bytes.size() + (reinterpret_cast<uintptr_t>(base) - aligned), MADV_WILLNEED);
-  const auto t0 = std::chrono::steady_clock::now();
-  int last_pct = -1;
+  ProgressBar bar("loading weights", bytes.size(), show);
   volatile uint8_t sink = 0;
   uint8_t acc = 0;
   for (size_t off = 0; off < bytes.size(); off += chunk) {
     const size_t end = std::min(bytes.size(), off + chunk);
     for (size_t k = off; k < end; k += page) acc ^= bytes[k];  // one read per page faults it in
-    if (!show) continue;
-    const int pct = int(100.0 * double(end) / double(bytes.size()));
-    if (pct == last_pct) continue;
-    last_pct = pct;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int width = 40, filled = pct * width / 100;
-    std::fprintf(stderr, "\rloading weights [%.*s%*s] %3d%% %6.0f/%.0f MB %.1fs", filled,
-                 "========================================", width - filled, "", pct, double(end) / 1e6,
-                 double(bytes.size()) / 1e6, s);
-    std::fflush(stderr);
+    bar.set(end);
   }
   sink = acc;
   (void)sink;
-  if (show) std::fprintf(stderr, "\n");
 }
 
 #define TRY_ASSIGN(lhs, expr)                      \
@@ -282,8 +271,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelL
     }
   }
   if (params.prefault) {
-    const bool show = params.progress > 0 || (params.progress < 0 && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
-    prefault(g.bytes(), show);
+    prefault(g.bytes(), progress_wanted(params.progress));
   }
   m->backend_ = make_cpu_backend({params.n_threads, params.isa});
   m->s_ = std::make_unique<Scratch>();

@@ -2,10 +2,8 @@
 // the Llama/Mixtral forward as a sequence of kernels on one stream (same math and order as
 // model.cpp on the CPU). Host work per step: validate the batch, upload a few ints per
 // token, launch, copy the asked-for logits back.
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +15,7 @@
 #include "local_engine/cuda/chunk_math.h"
 #include "local_engine/cuda/kernels.h"
 #include "local_engine/gguf_format.h"
+#include "local_engine/progress_bar.h"
 
 namespace switchyard::engine::cuda {
 
@@ -61,13 +60,18 @@ size_t scratch_bytes(const ModelConfig& c, int n) {
   return s.floats * 4 + s.ints * 4 + s.halfs * 2 + 8 * 256;
 }
 
+// A layer's matrices that are not per expert (absent ones have no data).
+std::array<const WeightMatrix*, 8> single_matrices(const LayerWeights& ly) {
+  return {&ly.wq, &ly.wk, &ly.wv, &ly.wo, &ly.ffn_gate, &ly.ffn_up, &ly.ffn_down, &ly.gate_inp};
+}
+
 size_t weight_upload_bytes(const Model& m) {
   const ModelWeights& w = m.weights();
   size_t total = align256(matrix_bytes(w.token_embd));
   if (w.output.data != w.token_embd.data) total += align256(matrix_bytes(w.output));
   total += align256(size_t(m.config().dim) * 4) * (1 + 2 * w.layers.size());
   for (const LayerWeights& ly : w.layers) {
-    for (const WeightMatrix* x : {&ly.wq, &ly.wk, &ly.wv, &ly.wo, &ly.ffn_gate, &ly.ffn_up, &ly.ffn_down, &ly.gate_inp})
+    for (const WeightMatrix* x : single_matrices(ly))
       if (x->data) total += align256(matrix_bytes(*x));
     for (const auto* v : {&ly.gate_e, &ly.up_e, &ly.down_e})
       if (!v->empty()) total += align256(matrix_bytes((*v)[0]) * v->size());
@@ -94,7 +98,7 @@ Result<void> check_supported(const Model& m) {
   auto type_ok = [](const WeightMatrix& x) { return !x.data || kernel_type_supported(x.type); };
   bool ok = type_ok(w.token_embd) && type_ok(w.output);
   for (const LayerWeights& ly : w.layers) {
-    for (const WeightMatrix* x : {&ly.wq, &ly.wk, &ly.wv, &ly.wo, &ly.ffn_gate, &ly.ffn_up, &ly.ffn_down, &ly.gate_inp})
+    for (const WeightMatrix* x : single_matrices(ly))
       ok = ok && type_ok(*x);
     for (const auto* v : {&ly.gate_e, &ly.up_e, &ly.down_e})
       for (const WeightMatrix& x : *v) ok = ok && type_ok(x) && x.type == (*v)[0].type;
@@ -110,34 +114,6 @@ struct DevLayer {
   DevMatrix ffn_gate, ffn_up, ffn_down;  // dense: [ff, dim], [ff, dim], [dim, ff]
   DevMatrix gate_inp;                // [n_expert, dim]
   DevMatrix gate_e, up_e, down_e;    // n_expert x [ff, dim], [ff, dim], [dim, ff]
-};
-
-// Draws "uploading weights [====    ] 42% 1234/2900 MB 3.1s" on stderr.
-class Progress {
- public:
-  Progress(size_t total, bool show) : total_(total), show_(show), t0_(std::chrono::steady_clock::now()) {}
-  void add(size_t bytes) {
-    done_ += bytes;
-    if (!show_ || total_ == 0) return;
-    const int pct = int(100.0 * double(done_) / double(total_));
-    if (pct == last_) return;
-    last_ = pct;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    const int width = 40, filled = pct * width / 100;
-    std::fprintf(stderr, "\ruploading weights [%.*s%*s] %3d%% %6.0f/%.0f MB %.1fs", filled,
-                 "========================================", width - filled, "", pct, double(done_) / 1e6,
-                 double(total_) / 1e6, s);
-    std::fflush(stderr);
-  }
-  ~Progress() {
-    if (show_) std::fprintf(stderr, "\n");
-  }
-
- private:
-  size_t total_, done_ = 0;
-  bool show_;
-  int last_ = -1;
-  std::chrono::steady_clock::time_point t0_;
 };
 
 class CudaBatchModel final : public BatchModel {
@@ -312,8 +288,7 @@ class CudaBatchModel final : public BatchModel {
 
   Result<void> upload(size_t total) {
     CUDA_CHECK(cudaMalloc(&weights_, total));
-    const bool show = params_.progress > 0 || (params_.progress < 0 && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
-    Progress bar(total, show);
+    ProgressBar bar("uploading weights", total, progress_wanted(params_.progress));
     uint8_t* next = weights_;
     std::map<const uint8_t*, const uint8_t*> placed;  // host tensor -> device copy (tied embeddings)
     auto put = [&](const void* src, size_t bytes) -> Result<const uint8_t*> {
