@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "local_engine/chat_template.h"
@@ -44,6 +45,14 @@ struct EngineOptions {
   // device_note says why.
   std::string device = "auto";
 };
+
+// EngineOptions::device parsed: "auto" (or ""), "cpu", "cuda" (= cuda:0) or "cuda:N" with
+// up to three digits; nullopt for anything else.
+struct DeviceChoice {
+  bool cpu_only = false;  // "cpu"
+  int cuda_index = -1;    // "cuda:N"; -1 with cpu_only false = "auto"
+};
+std::optional<DeviceChoice> parse_device(std::string_view device);
 
 struct GenerationRequest {
   std::vector<ChatMessage> messages;  // chat form, rendered with the engine's template

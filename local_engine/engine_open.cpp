@@ -26,32 +26,31 @@ class ModelBatch : public BatchModel {
   KvCache kv_;
 };
 
-struct DeviceChoice {
-  bool cpu_only = false;  // "cpu"
-  int cuda_index = -1;    // "cuda:N"; -1 with cpu_only false = "auto"
-};
+}  // namespace
 
-Result<DeviceChoice> parse_device(const std::string& d) {
+std::optional<DeviceChoice> parse_device(std::string_view d) {
   if (d.empty() || d == "auto") return DeviceChoice{};
   if (d == "cpu") return DeviceChoice{true, -1};
   if (d == "cuda") return DeviceChoice{false, 0};
-  if (d.rfind("cuda:", 0) == 0 && d.size() > 5 && d.size() < 9 &&
+  if (d.starts_with("cuda:") && d.size() > 5 && d.size() <= 8 &&
       std::all_of(d.begin() + 5, d.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-    return DeviceChoice{false, std::stoi(d.substr(5))};
-  return std::unexpected(Error{"engine: device must be auto, cpu or cuda:N (got '" + d + "')"});
+    return DeviceChoice{false, std::stoi(std::string(d.substr(5)))};
+  return std::nullopt;
 }
 
-// The CUDA device to try, or nullopt with the reason in *note.
-std::optional<int> pick_cuda_device(const DeviceChoice& choice, const std::string& asked, std::string* note) {
+namespace {
+
+// The CUDA device to use, or nullopt with the reason in *note.
+std::optional<cuda::DeviceInfo> pick_cuda_device(const DeviceChoice& choice, const std::string& asked, std::string* note) {
   if (choice.cpu_only) return std::nullopt;
   const cuda::Probe probe = cuda::probe();
   if (probe.devices.empty()) {
     *note = "device " + asked + ": " + probe.why_none + "; running on the CPU";
     return std::nullopt;
   }
-  if (choice.cuda_index < 0) return probe.devices[0].index;
+  if (choice.cuda_index < 0) return probe.devices[0];
   for (const auto& d : probe.devices)
-    if (d.index == choice.cuda_index) return d.index;
+    if (d.index == choice.cuda_index) return d;
   std::string have;
   for (const auto& d : probe.devices) have += (have.empty() ? "" : ", ") + ("cuda:" + std::to_string(d.index));
   *note = "device " + asked + " is not available (usable: " + have + "); running on the CPU";
@@ -62,11 +61,11 @@ std::optional<int> pick_cuda_device(const DeviceChoice& choice, const std::strin
 
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   if (options.max_sequences < 1) return std::unexpected(Error{"engine: max_sequences must be >= 1"});
-  auto choice = parse_device(options.device);
-  if (!choice) return std::unexpected(choice.error());
+  const std::optional<DeviceChoice> choice = parse_device(options.device);
+  if (!choice) return std::unexpected(Error{"engine: device must be auto, cpu or cuda:N (got '" + options.device + "')"});
   std::string device_note;
   const std::string asked = options.device.empty() ? "auto" : options.device;
-  std::optional<int> cuda_device = pick_cuda_device(*choice, asked, &device_note);
+  const std::optional<cuda::DeviceInfo> cuda_device = pick_cuda_device(*choice, asked, &device_note);
   // SWITCHYARD_ISA=scalar|avx2|avx512 forces a kernel set (comparisons, debugging).
   const char* isa = std::getenv("SWITCHYARD_ISA");
   // Weights bound for the GPU are read once by the upload: no need to fault them in first.
@@ -107,18 +106,15 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   std::string device;
   size_t kv_bytes = KvCache::bytes_needed(cfg, n_seq, n_ctx, options.kv_type);
   if (cuda_device) {
-    cuda::CudaModelParams cp{.device = *cuda_device, .n_seq_max = n_seq, .n_ctx = n_ctx, .kv_type = options.kv_type,
+    const std::string where = "cuda:" + std::to_string(cuda_device->index);
+    cuda::CudaModelParams cp{.device = cuda_device->index, .n_seq_max = n_seq, .n_ctx = n_ctx, .kv_type = options.kv_type,
                              .max_batch_tokens = std::max(options.prefill_chunk, 1) + n_seq};
     auto gpu = cuda::make_cuda_batch_model(shared, cp);
     if (gpu) {
       batch = std::move(*gpu);
-      const auto probe = cuda::probe();
-      std::string dname;
-      for (const auto& d : probe.devices)
-        if (d.index == *cuda_device) dname = d.name;
-      device = "cuda:" + std::to_string(*cuda_device) + (dname.empty() ? "" : " (" + dname + ")");
+      device = where + " (" + cuda_device->name + ")";
     } else {
-      device_note = "cuda:" + std::to_string(*cuda_device) + ": " + gpu.error().message + "; running on the CPU";
+      device_note = where + ": " + gpu.error().message + "; running on the CPU";
     }
   }
   if (!batch) {

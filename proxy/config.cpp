@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "local_engine/engine.h"
+
 namespace switchyard::proxy {
 
 namespace {
@@ -129,13 +131,6 @@ void read_server(Ctx& c, const YAML::Node& n, ServerConfig& s) {
   read_int(c, n, p, "keep_alive_timeout_ms", s.keep_alive_timeout_ms, 1, 86400000);
 }
 
-// auto | cpu | cuda | cuda:N (N up to 3 digits), as the engine parses it.
-bool valid_device(const std::string& d) {
-  if (d == "auto" || d == "cpu" || d == "cuda") return true;
-  if (d.rfind("cuda:", 0) != 0 || d.size() < 6 || d.size() > 8) return false;
-  return std::all_of(d.begin() + 5, d.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-}
-
 void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderConfig& pc) {
   if (!expect_map(c, n, p)) return;
   check_keys(c, n, p,
@@ -153,7 +148,7 @@ void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderCo
     read_string(c, n, p, "chat_template", pc.chat_template);
     if (read_string(c, n, p, "kv_cache", pc.kv_cache) && pc.kv_cache != "f32" && pc.kv_cache != "f16")
       c.fail(join(p, "kv_cache"), "f32 or f16", n["kv_cache"]);
-    if (read_string(c, n, p, "device", pc.device) && !valid_device(pc.device))
+    if (read_string(c, n, p, "device", pc.device) && !engine::parse_device(pc.device))
       c.fail(join(p, "device"), "auto, cpu or cuda:N", n["device"]);
   } else {
     read_string(c, n, p, "base_url", pc.base_url, true);
