@@ -101,10 +101,8 @@ int bench_type(const Options& o, GgmlType type, double bw) {
     }
     if (rep > 0) best_prefill = std::min(best_prefill, now() - t0);
   }
-  const double prefill_bytes = double(model->weight_bytes_per_step(c.n_expert));
   std::printf("prefill %d tokens: %.1f ms = %.0f tok/s (%.0f tok/s per layer)\n", o.prompt, best_prefill * 1e3,
               o.prompt / best_prefill, o.prompt / best_prefill * c.n_layer);
-  (void)prefill_bytes;
 
   std::printf("%-8s %10s %10s %12s %12s %8s %14s %14s\n", "streams", "step ms", "tok/s", "GB/step", "GB/s", "of bw",
               "tok/s/layer", "56-layer tok/s");

@@ -13,6 +13,7 @@
 #include "local_engine/cuda/cuda_engine.h"
 #include "local_engine/demo_model.h"
 #include "local_engine/engine.h"
+#include "support/greedy.h"
 
 using namespace gpu_test;
 namespace cu = switchyard::engine::cuda;
@@ -42,11 +43,15 @@ std::string write_demo(GgmlType t, bool stacked = true) {
   return path;
 }
 
-// Logits of batch after batch, on the CPU and on the GPU, for the same token stream.
-void compare_forward(const std::string& path, double tol) {
+std::shared_ptr<Model> load_model(const std::string& path) {
   auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
   REQUIRE(loaded.has_value());
-  std::shared_ptr<Model> model(std::move(*loaded));
+  return std::shared_ptr<Model>(std::move(*loaded));
+}
+
+// Logits of batch after batch, on the CPU and on the GPU, for the same token stream.
+void compare_forward(const std::string& path, double tol) {
+  std::shared_ptr<Model> model = load_model(path);
   auto kv = model->make_kv_cache(2, 128, KvType::f32);
   REQUIRE(kv.has_value());
   auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 2, .n_ctx = 128,
@@ -87,21 +92,6 @@ void compare_forward(const std::string& path, double tol) {
   std::filesystem::remove(path);
 }
 
-std::vector<int32_t> greedy(Engine& e, const std::string& prompt, int n) {
-  GenerationRequest r;
-  r.prompt = prompt;
-  r.max_tokens = n;
-  r.ignore_eos = true;
-  r.sampling.temperature = 0;
-  auto g = e.submit(r);
-  REQUIRE(g.has_value());
-  std::vector<int32_t> ids;
-  while (auto ev = (*g)->next()) {
-    REQUIRE(ev->kind != GenerationEvent::Kind::error);
-    if (ev->token) ids.push_back(ev->token->id);
-  }
-  return ids;
-}
 
 std::unique_ptr<Engine> open_engine(const std::string& path, const std::string& device, KvType kv = KvType::f32) {
   EngineOptions o;
@@ -142,7 +132,7 @@ TEST_CASE("gpu: greedy generation gives the CPU's tokens for a set of prompts (f
     REQUIRE(gpu->info().device.rfind("cuda:0", 0) == 0);
     for (const char* prompt : {"Hello", "The quick brown fox", "Once upon a time there was", "1 2 3 4 5 6 7 8 9"}) {
       CAPTURE(prompt);
-      CHECK(greedy(*gpu, prompt, 32) == greedy(*cpu, prompt, 32));
+      CHECK(test::greedy_ids(*gpu, prompt, 32) == test::greedy_ids(*cpu, prompt, 32));
     }
     std::filesystem::remove(path);
   }
@@ -157,9 +147,7 @@ TEST_CASE("gpu: greedy tokens of quantized models agree with the CPU's, step by 
   for (GgmlType t : {GgmlType::q8_0, GgmlType::q4_0, GgmlType::q4_k, GgmlType::q6_k}) {
     CAPTURE(ggml_type_name(t));
     const std::string path = write_demo(t);
-    auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
-    REQUIRE(loaded.has_value());
-    std::shared_ptr<Model> model(std::move(*loaded));
+    std::shared_ptr<Model> model = load_model(path);
     auto kv = model->make_kv_cache(1, 256, KvType::f32);
     REQUIRE(kv.has_value());
     auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 1, .n_ctx = 256,
@@ -204,10 +192,10 @@ TEST_CASE("gpu: eight concurrent greedy streams equal each one alone (F16 cache)
   std::vector<std::string> prompts;
   for (int i = 0; i < 8; ++i) prompts.push_back("prompt number " + std::to_string(i) + " says hello");
   std::vector<std::vector<int32_t>> alone;
-  for (auto& p : prompts) alone.push_back(greedy(*gpu, p, 24));
+  for (auto& p : prompts) alone.push_back(test::greedy_ids(*gpu, p, 24));
   std::vector<std::vector<int32_t>> together(prompts.size());
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < prompts.size(); ++i) threads.emplace_back([&, i] { together[i] = greedy(*gpu, prompts[i], 24); });
+  for (size_t i = 0; i < prompts.size(); ++i) threads.emplace_back([&, i] { together[i] = test::greedy_ids(*gpu, prompts[i], 24); });
   for (auto& th : threads) th.join();
   for (size_t i = 0; i < prompts.size(); ++i) CHECK(together[i] == alone[i]);
   std::filesystem::remove(path);
@@ -215,9 +203,7 @@ TEST_CASE("gpu: eight concurrent greedy streams equal each one alone (F16 cache)
 
 TEST_CASE("gpu: a model that does not fit says how much it needs and how much is free", "[gpu][model]") {
   const std::string path = write_demo(GgmlType::q8_0);
-  auto loaded = Model::load(path, ModelLoadParams{.n_threads = 2, .prefault = false, .progress = 0});
-  REQUIRE(loaded.has_value());
-  std::shared_ptr<Model> model(std::move(*loaded));
+  std::shared_ptr<Model> model = load_model(path);
   // 1024 sequences x 1M positions of KV cache: far beyond any GPU.
   auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 1024, .n_ctx = 1 << 20,
                                                                    .kv_type = KvType::f32, .progress = 0});

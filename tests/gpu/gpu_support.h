@@ -8,18 +8,13 @@
 
 #include "local_engine/backend.h"
 #include "local_engine/quant.h"
+#include "support/random_data.h"
 
 namespace gpu_test {
 
 using namespace switchyard::engine;
+using test::random_vec;
 
-inline std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
 
 // A [rows, cols] matrix of random weights stored in type t (owning its bytes).
 struct OwnedMatrix {
@@ -31,18 +26,10 @@ struct OwnedMatrix {
 inline OwnedMatrix random_matrix(GgmlType t, int64_t rows, int64_t cols, uint32_t seed) {
   OwnedMatrix m;
   const size_t rb = *ggml_row_size(t, cols);
-  m.bytes.resize(rb * size_t(rows));
   const auto f = random_vec(size_t(rows * cols), seed, 0.5f);
   for (int64_t r = 0; r < rows; ++r) {
-    const float* src = f.data() + r * cols;
-    uint8_t* dst = m.bytes.data() + size_t(r) * rb;
-    if (t == GgmlType::f32) std::memcpy(dst, src, size_t(cols) * 4);
-    else if (t == GgmlType::f16 || t == GgmlType::bf16)
-      for (int64_t k = 0; k < cols; ++k) {
-        const uint16_t h = t == GgmlType::f16 ? f32_to_fp16(src[k]) : f32_to_bf16(src[k]);
-        std::memcpy(dst + 2 * k, &h, 2);
-      }
-    else quantize_row(t, src, dst, cols);
+    const auto row = test::encode_row(t, f.data() + r * cols, cols);
+    m.bytes.insert(m.bytes.end(), row.begin(), row.end());
   }
   m.w = WeightMatrix{t, rows, cols, m.bytes.data(), rb};
   m.dequant.resize(size_t(rows * cols));

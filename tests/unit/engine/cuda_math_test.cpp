@@ -12,32 +12,15 @@
 #include "local_engine/cpu/kernels.h"
 #include "local_engine/cuda/chunk_math.h"
 #include "local_engine/quant.h"
+#include "support/random_data.h"
 
 using namespace switchyard::engine;
 namespace cu = switchyard::engine::cuda;
 
-namespace {
-std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
+using test::random_vec;
 
-std::vector<uint8_t> encode_row(GgmlType t, const std::vector<float>& x) {
-  std::vector<uint8_t> row(*ggml_row_size(t, int64_t(x.size())));
-  if (t == GgmlType::f32) std::memcpy(row.data(), x.data(), row.size());
-  else if (t == GgmlType::f16 || t == GgmlType::bf16) {
-    for (size_t k = 0; k < x.size(); ++k) {
-      const uint16_t h = t == GgmlType::f16 ? f32_to_fp16(x[k]) : f32_to_bf16(x[k]);
-      std::memcpy(row.data() + 2 * k, &h, 2);
-    }
-  } else {
-    quantize_row(t, x.data(), row.data(), int64_t(x.size()));
-  }
-  return row;
-}
+namespace {
+
 }  // namespace
 
 TEST_CASE("cuda math: every 32-column chunk decodes exactly as the CPU dequantizer", "[cuda-math]") {
@@ -46,7 +29,7 @@ TEST_CASE("cuda math: every 32-column chunk decodes exactly as the CPU dequantiz
                      GgmlType::q6_k}) {
     CAPTURE(ggml_type_name(t));
     const auto x = random_vec(size_t(cols), 7 + uint32_t(t), 2.0f);
-    const auto row = encode_row(t, x);
+    const auto row = test::encode_row(t, x.data(), cols);
     REQUIRE(cu::block_bytes(t) == int(ggml_type_size(t)));
     REQUIRE(cu::block_elems(t) == int(ggml_block_size(t)));
     std::vector<float> ref(static_cast<size_t>(cols));

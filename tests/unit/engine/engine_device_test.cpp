@@ -8,6 +8,7 @@
 #include "local_engine/cuda/cuda_engine.h"
 #include "local_engine/demo_model.h"
 #include "local_engine/engine.h"
+#include "support/greedy.h"
 
 using namespace switchyard::engine;
 
@@ -34,21 +35,6 @@ Result<std::unique_ptr<Engine>> open_on(const std::string& path, const std::stri
   return Engine::open(o);
 }
 
-std::vector<int32_t> greedy_ids(Engine& e, const std::string& prompt, int n) {
-  GenerationRequest r;
-  r.prompt = prompt;
-  r.max_tokens = n;
-  r.ignore_eos = true;
-  r.sampling.temperature = 0;
-  auto g = e.submit(r);
-  REQUIRE(g.has_value());
-  std::vector<int32_t> ids;
-  while (auto ev = (*g)->next()) {
-    REQUIRE(ev->kind != GenerationEvent::Kind::error);
-    if (ev->token) ids.push_back(ev->token->id);
-  }
-  return ids;
-}
 
 }  // namespace
 
@@ -72,7 +58,7 @@ TEST_CASE("device: cpu runs on the CPU with no note, auto and cuda:N fall back w
   REQUIRE(cpu.has_value());
   CHECK((*cpu)->info().device.rfind("cpu (", 0) == 0);
   CHECK((*cpu)->info().device_note.empty());
-  const auto want = greedy_ids(**cpu, "Hello", 6);
+  const auto want = test::greedy_ids(**cpu, "Hello", 6);
   REQUIRE(want.size() == 6);
 
   const bool have_gpu = !cuda::probe().devices.empty();
@@ -84,14 +70,14 @@ TEST_CASE("device: cpu runs on the CPU with no note, auto and cuda:N fall back w
     CHECK((*autodev)->info().device.rfind("cpu (", 0) == 0);
     CHECK((*autodev)->info().device_note.find("device auto: ") == 0);
     CHECK((*autodev)->info().device_note.find("running on the CPU") != std::string::npos);
-    CHECK(greedy_ids(**autodev, "Hello", 6) == want);  // the fallback is the same engine
+    CHECK(test::greedy_ids(**autodev, "Hello", 6) == want);  // the fallback is the same engine
   }
 
   auto missing = open_on(f.path, "cuda:99");
   REQUIRE(missing.has_value());
   CHECK((*missing)->info().device.rfind("cpu (", 0) == 0);
   CHECK((*missing)->info().device_note.find("cuda:99") != std::string::npos);
-  CHECK(greedy_ids(**missing, "Hello", 6) == want);
+  CHECK(test::greedy_ids(**missing, "Hello", 6) == want);
 }
 
 TEST_CASE("device: a malformed device is refused with the accepted forms", "[engine][device]") {

@@ -10,18 +10,14 @@
 #include "local_engine/backend.h"
 #include "local_engine/cpu/kernels.h"
 #include "local_engine/quant.h"
+#include "support/random_data.h"
 #include "local_engine/thread_pool.h"
 
 using namespace switchyard::engine;
 
+using test::random_vec;
+
 namespace {
-std::vector<float> random_vec(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
 }  // namespace
 
 TEST_CASE("kernel: SIMD gemm matches the scalar reference for every type", "[kernel]") {

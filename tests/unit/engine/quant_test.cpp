@@ -6,17 +6,13 @@
 #include <random>
 
 #include "local_engine/quant.h"
+#include "support/random_data.h"
 
 using namespace switchyard::engine;
 
+using test::random_vec;
+
 namespace {
-std::vector<float> random_vec(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = nd(rng);
-  return v;
-}
 double rms(const std::vector<float>& v) {
   double s = 0;
   for (float x : v) s += double(x) * x;
