@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/app.h"
-#include "proxy/config.h"
+#include "proxy/server/app.h"
+#include "proxy/config/config.h"
 
 using namespace switchyard;
 using Clock = std::chrono::steady_clock;

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "db/store.h"
-#include "proxy/app.h"
-#include "proxy/config.h"
+#include "proxy/server/app.h"
+#include "proxy/config/config.h"
 
 namespace switchyard::testing {
 

@@ -1,0 +1,242 @@
+#include "proxy/api/openai/info_handlers.h"
+
+#include <algorithm>
+#include <set>
+
+#include "providers/json_writer.h"
+#include "proxy/http/error.h"
+
+namespace switchyard::proxy {
+
+namespace {
+
+void write_error(httplib::Response& res, const Error& e) {
+  res.status = http_status(e);
+  res.set_content(error_body(e), kJsonContentType);
+}
+
+// Every parameter the proxy normalizes; an endpoint with no explicit list takes them all.
+const std::vector<std::string>& all_parameters() {
+  static const std::vector<std::string> all = {
+      "max_tokens", "temperature", "top_p", "top_k", "min_p", "top_a", "frequency_penalty", "presence_penalty",
+      "repetition_penalty", "seed", "stop", "logit_bias", "logprobs", "top_logprobs", "response_format", "tools",
+      "tool_choice", "parallel_tool_calls", "n", "user", "stream_options"};
+  return all;
+}
+
+// Per-token price in USD as OpenRouter prints it: a decimal string.
+std::string per_token_usd(int64_t pico_per_token) { return pico_to_usd_string(pico_per_token); }
+
+}  // namespace
+
+std::vector<std::string> supported_parameters(const ModelConfig& model) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& e : model.endpoints) {
+    const auto& list = e.supported_parameters.empty() ? all_parameters() : e.supported_parameters;
+    for (const auto& p : list)
+      if (seen.insert(p).second) out.push_back(p);
+  }
+  return out;
+}
+
+void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
+  JsonWriter w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& m : app.config().models) {
+    // The cheapest endpoint's prices stand for the model, as OpenRouter lists them.
+    const EndpointConfig* cheapest = nullptr;
+    for (const auto& e : m.endpoints)
+      if (!cheapest || e.pricing.prompt_pico_per_token + e.pricing.completion_pico_per_token <
+                           cheapest->pricing.prompt_pico_per_token + cheapest->pricing.completion_pico_per_token)
+        cheapest = &e;
+    Pricing p = cheapest ? cheapest->pricing : Pricing{};
+    w.begin_object();
+    w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
+    w.field("description", m.description).field("context_length", m.context_length);
+    w.field("object", "model").field("owned_by", m.id.substr(0, m.id.find('/')));
+    w.key("architecture").begin_object().field("modality", "text->text");
+    w.key("input_modalities").begin_array().value("text").end_array();
+    w.key("output_modalities").begin_array().value("text").end_array();
+    w.field("tokenizer", "Other").field_null("instruct_type").end_object();
+    w.key("pricing").begin_object();
+    w.field("prompt", per_token_usd(p.prompt_pico_per_token));
+    w.field("completion", per_token_usd(p.completion_pico_per_token));
+    w.field("request", pico_to_usd_string(p.request_pico));
+    w.field("image", "0");
+    if (p.cache_read_pico_per_token >= 0) w.field("input_cache_read", per_token_usd(p.cache_read_pico_per_token));
+    if (p.cache_write_pico_per_token >= 0) w.field("input_cache_write", per_token_usd(p.cache_write_pico_per_token));
+    w.end_object();
+    w.key("top_provider").begin_object().field("context_length", m.context_length);
+    if (m.max_completion_tokens > 0) w.field("max_completion_tokens", m.max_completion_tokens);
+    else w.field_null("max_completion_tokens");
+    w.field("is_moderated", false).end_object();
+    w.field_null("per_request_limits");
+    w.key("supported_parameters").begin_array();
+    for (const auto& s : supported_parameters(m)) w.value(s);
+    w.end_array();
+    w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
+    w.end_object();
+  }
+  w.end_array().end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+void handle_generation(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto key = app.keys().authenticate(req.get_header_value("Authorization"));
+  if (!key) return write_error(res, key.error());
+  std::string id = req.get_param_value("id");
+  if (id.empty())
+    return write_error(res, Error{ErrorKind::invalid_argument, "Query parameter 'id' is required", 0, {}, 0});
+  auto row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+  if (row && !*row) {
+    // Rows are written asynchronously: a client asking right after its response may be
+    // ahead of the writer. Wait for what is queued, then look once more.
+    app.ledger().flush();
+    row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+  }
+  if (!row) return write_error(res, Error{ErrorKind::internal, "Cannot read the ledger", 0, {}, 0});
+  // Another key's generation is as good as unknown: ids must not leak across keys.
+  if (!*row || (*row)->key_hash != (*key)->key_hash)
+    return write_error(res, Error{ErrorKind::not_found, "Generation '" + id + "' not found", 0, {}, 0});
+  const db::UsageRecord& r = **row;
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("id", r.generation_id).field("model", r.model).field("provider_name", r.provider);
+  w.field("upstream_model", r.upstream_model);
+  w.field("created_at_ms", r.created);
+  w.field("tokens_prompt", r.prompt_tokens).field("tokens_completion", r.completion_tokens);
+  w.field("native_tokens_prompt", r.prompt_tokens).field("native_tokens_completion", r.completion_tokens);
+  w.field("native_tokens_cached", r.cached_tokens);
+  w.field_raw("total_cost", pico_to_usd_string(r.cost_pico)).field("cost_picodollars", r.cost_pico);
+  if (r.latency_ms) w.field("latency", *r.latency_ms);
+  else w.field_null("latency");
+  w.field("generation_time", r.generation_ms).field("total_time_ms", r.total_ms);
+  w.field("streamed", r.streamed).field("cancelled", r.cancelled).field("status", int64_t{r.status});
+  w.field("finish_reason", r.finish_reason).field("native_finish_reason", r.native_finish_reason);
+  w.field("usage_estimated", r.usage_estimated);
+  w.field("app", r.x_title).field("http_referer", r.http_referer);
+  if (!r.error_message.empty()) w.field("error", r.error_message);
+  w.key("attempts").begin_array();
+  for (const auto& a : r.attempts) {
+    w.begin_object().field("provider", a.provider).field("model", a.upstream_model).field("status", int64_t{a.status});
+    if (a.latency_ms) w.field("latency_ms", *a.latency_ms);
+    if (!a.error_message.empty()) w.field("error", a.error_message);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object().end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto key = app.keys().authenticate(req.get_header_value("Authorization"));
+  if (!key) return write_error(res, key.error());
+  const KeyEntry& k = **key;
+  int64_t usage = k.usage_pico.load();
+  int64_t limit = k.limit_pico.load();
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("label", k.label).field("name", k.name);
+  w.field_raw("usage", pico_to_usd_string(usage));
+  if (limit >= 0) {
+    w.field_raw("limit", pico_to_usd_string(limit));
+    w.field_raw("limit_remaining", pico_to_usd_string(std::max<int64_t>(0, limit - usage)));
+  } else {
+    w.field_null("limit").field_null("limit_remaining");
+  }
+  w.field("is_free_tier", false);
+  w.end_object().end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+}  // namespace switchyard::proxy
+
+namespace switchyard::proxy {
+
+namespace {
+
+void write_percentiles(JsonWriter& w, const Percentiles& p) {
+  if (p.empty) {
+    w.null();
+    return;
+  }
+  w.begin_object().field("p50", p.p50).field("p75", p.p75).field("p90", p.p90).field("p99", p.p99).end_object();
+}
+
+// OpenRouter's endpoint status: 0 serving normally, negative when degraded.
+int64_t endpoint_status(const EndpointHealth& h) {
+  if (h.circuit == CircuitStatus::open) return -2;
+  if (h.significant_recent_failures || h.cooldown_until_ms > 0) return -1;
+  return 0;
+}
+
+}  // namespace
+
+void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& res) {
+  std::string id = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
+  const ModelConfig* m = app.config().find_model(id);
+  if (!m) {
+    res.status = 404;
+    res.set_content(error_body(Error{ErrorKind::not_found, "Model '" + id + "' not found", 0, {}, 0}), kJsonContentType);
+    return;
+  }
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("id", m->id).field("name", m->name).field("created", m->created).field("description", m->description);
+  w.key("architecture").begin_object().field("modality", "text->text").field("tokenizer", "Other");
+  w.field_null("instruct_type").end_object();
+  w.key("endpoints").begin_array();
+  for (const auto& e : m->endpoints) {
+    EndpointHealth h = app.health().health(EndpointId{m->id, e.provider, e.upstream_model});
+    w.begin_object();
+    w.field("name", e.provider + " | " + e.upstream_model);
+    w.field("model_name", m->name).field("provider_name", e.provider).field("upstream_model", e.upstream_model);
+    w.field("tag", e.provider + "/" + e.quantization).field("quantization", e.quantization);
+    w.field("context_length", e.context_length);
+    if (e.max_completion_tokens > 0) w.field("max_completion_tokens", e.max_completion_tokens);
+    else w.field_null("max_completion_tokens");
+    w.field_null("max_prompt_tokens");
+    w.key("pricing").begin_object();
+    w.field("prompt", pico_to_usd_string(e.pricing.prompt_pico_per_token));
+    w.field("completion", pico_to_usd_string(e.pricing.completion_pico_per_token));
+    w.field("request", pico_to_usd_string(e.pricing.request_pico)).field("image", "0");
+    if (e.pricing.cache_read_pico_per_token >= 0)
+      w.field("input_cache_read", pico_to_usd_string(e.pricing.cache_read_pico_per_token));
+    if (e.pricing.cache_write_pico_per_token >= 0)
+      w.field("input_cache_write", pico_to_usd_string(e.pricing.cache_write_pico_per_token));
+    w.end_object();
+    w.key("supported_parameters").begin_array();
+    ModelConfig single = *m;
+    single.endpoints = {e};
+    for (const auto& p : supported_parameters(single)) w.value(p);
+    w.end_array();
+    w.field("status", endpoint_status(h)).field("circuit", circuit_status_name(h.circuit));
+    // Uptime as a percentage, as OpenRouter publishes it.
+    w.field("uptime_last_5m", h.uptime_last_5m * 100).field("uptime_last_30m", h.uptime_last_30m * 100);
+    w.field("uptime_last_1d", h.uptime_last_1d * 100);
+    w.field("requests_last_5m", h.requests_last_5m).field("requests_last_30m", h.requests_last_30m);
+    w.field("requests_last_1d", h.requests_last_1d);
+    w.key("latency_last_30m");
+    write_percentiles(w, h.latency_last_30m);
+    w.key("throughput_last_30m");
+    write_percentiles(w, h.throughput_last_30m);
+    w.end_object();
+  }
+  w.end_array().end_object().end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+void handle_ready(App& app, const httplib::Request&, httplib::Response& res) {
+  auto ok = app.ready();
+  if (ok) {
+    res.set_content("{\"status\":\"ready\"}", kJsonContentType);
+    return;
+  }
+  res.status = 503;
+  JsonWriter w;
+  w.begin_object().field("status", "not_ready").field("reason", ok.error().message).end_object();
+  res.set_content(w.take(), kJsonContentType);
+}
+
+}  // namespace switchyard::proxy
