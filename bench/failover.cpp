@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
   int port = *(*app)->bind("127.0.0.1", 0);
   std::thread tp([&] { (*app)->serve(); });
-  auto store = db::Store::open(opts.database_path);
+  auto store = db::open_store(opts.database_path);
   std::string key = (*store)->create_key("bench")->key;
 
   std::atomic<int> next{0}, ok{0}, failed{0};

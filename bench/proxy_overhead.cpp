@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
   auto port = (*app)->bind("127.0.0.1", 0);
   std::thread proxy_thread([&] { (*app)->serve(); });
-  auto store = db::Store::open(opts.database_path);
+  auto store = db::open_store(opts.database_path);
   std::string key = (*store)->create_key("bench")->key;
 
   std::string lua = (tmp / "post.lua").string();

@@ -2,6 +2,7 @@
 // times are unix milliseconds unless a name says otherwise.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -9,6 +10,12 @@
 #include <vector>
 
 namespace switchyard::db {
+
+// Unix time in milliseconds (the unit of every `created` column).
+inline int64_t now_unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 // One upstream try of a request (routing: ordered attempts until one yields a first event).
 struct AttemptRecord {

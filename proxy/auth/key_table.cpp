@@ -21,7 +21,7 @@ std::shared_ptr<KeyEntry> entry_from_row(const db::ApiKeyRow& row) {
 }
 }  // namespace
 
-KeyTable::KeyTable(std::unique_ptr<db::Store> store) : store_(std::move(store)) {}
+KeyTable::KeyTable(std::unique_ptr<db::KeyStore> store) : store_(std::move(store)) {}
 
 Result<void> KeyTable::load() {
   std::lock_guard lock(store_mu_);

@@ -30,7 +30,7 @@ struct KeyEntry {
 class KeyTable {
  public:
   // `store` is a read connection of the KeyTable's own (misses and reloads).
-  explicit KeyTable(std::unique_ptr<db::Store> store);
+  explicit KeyTable(std::unique_ptr<db::KeyStore> store);
 
   // Loads every key with its usage total.
   Result<void> load();
@@ -50,7 +50,7 @@ class KeyTable {
  private:
   std::shared_ptr<KeyEntry> lookup_db(const std::string& hash);
 
-  std::unique_ptr<db::Store> store_;
+  std::unique_ptr<db::KeyStore> store_;
   std::mutex store_mu_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<KeyEntry>> keys_;

@@ -55,7 +55,7 @@ const char* circuit_status_name(CircuitStatus s) {
   return "closed";
 }
 
-HealthTracker::HealthTracker(HealthOptions options, std::unique_ptr<db::Store> store,
+HealthTracker::HealthTracker(HealthOptions options, std::unique_ptr<db::HealthStore> store,
                              std::function<int64_t()> now_ms)
     : options_(options), store_(std::move(store)), now_ms_(now_ms ? std::move(now_ms) : system_now_ms) {
   options_.circuit_failure_threshold = std::max(1, options_.circuit_failure_threshold);

@@ -104,7 +104,7 @@ class HealthTracker {
   // store: an own connection (null: memory only). Loads circuit states and the last day of
   // minute buckets, and prunes buckets older than retention_days. Store errors are logged to
   // stderr, never thrown: health is advisory.
-  HealthTracker(HealthOptions options, std::unique_ptr<db::Store> store,
+  HealthTracker(HealthOptions options, std::unique_ptr<db::HealthStore> store,
                 std::function<int64_t()> now_ms = {});
   ~HealthTracker();  // stops the flush thread, then flushes once more
   HealthTracker(const HealthTracker&) = delete;
@@ -143,7 +143,7 @@ class HealthTracker {
   int64_t now() const { return now_ms_(); }
 
   HealthOptions options_;
-  std::unique_ptr<db::Store> store_;
+  std::unique_ptr<db::HealthStore> store_;
   std::function<int64_t()> now_ms_;
 
   mutable std::shared_mutex stats_mu_;  // guards the map; each entry has its own mutex

@@ -38,17 +38,13 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
   if (!app->config_) return fail(ErrorKind::internal, "no configuration given");
 
   std::string path = options.database_path.empty() ? app->config_->database_path : options.database_path;
-  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-  }
   auto ledger = db::LedgerWriter::open(path);
   if (!ledger) return fail(ErrorKind::internal, "cannot open database " + path + ": " + ledger.error().message);
   app->ledger_ = std::move(*ledger);
-  auto reader = db::Store::open(path);
+  auto reader = db::open_store(path);
   if (!reader) return fail(ErrorKind::internal, "cannot open database " + path + ": " + reader.error().message);
   app->reader_ = std::move(*reader);
-  auto key_store = db::Store::open(path);
+  auto key_store = db::open_store(path);
   if (!key_store) return fail(ErrorKind::internal, "cannot open database " + path + ": " + key_store.error().message);
   app->keys_ = std::make_unique<KeyTable>(std::move(*key_store));
   if (auto ok = app->keys_->load(); !ok) return std::unexpected(ok.error());
@@ -56,7 +52,7 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
   auto registry = ProviderRegistry::build(*app->config_, options.factory);
   if (!registry) return std::unexpected(registry.error());
   app->registry_ = std::move(*registry);
-  auto health_store = db::Store::open(path);
+  auto health_store = db::open_store(path);
   if (!health_store)
     return fail(ErrorKind::internal, "cannot open database " + path + ": " + health_store.error().message);
   HealthOptions ho;

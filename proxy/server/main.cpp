@@ -121,11 +121,7 @@ Result<std::string> db_path_from(const Args& a) {
 }
 
 Result<std::unique_ptr<db::Store>> open_store(const std::string& path) {
-  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-  }
-  auto s = db::Store::open(path);
+  auto s = db::open_store(path);
   if (!s) return fail(ErrorKind::internal, "cannot open database " + path + ": " + s.error().message);
   return std::move(*s);
 }

@@ -46,7 +46,7 @@ class RunningProxy {
     if (!port) throw std::runtime_error("bind: " + port.error().message);
     port_ = *port;
     thread_ = std::thread([this] { app_->serve(); });
-    auto store = db::Store::open(db_path_);
+    auto store = db::open_store(db_path_);
     if (!store) throw std::runtime_error("store: " + store.error().message);
     store_ = std::move(*store);
   }

@@ -67,7 +67,7 @@ AttemptOutcome bad_request() {
 }
 
 std::unique_ptr<db::Store> open_store(const std::string& path) {
-  auto s = db::Store::open(path);
+  auto s = db::open_store(path);
   REQUIRE(s.has_value());
   return std::move(*s);
 }

@@ -1,11 +1,13 @@
-#include "db/store.h"
+#include "db/sqlite/sqlite_store.h"
+
+#include "db/sqlite/sqlite_util.h"
 
 #include <exception>
 
 #include "db/key_hash.h"
-#include "db/migrations.h"
+#include "db/sqlite/migrations.h"
 
-namespace switchyard::db {
+namespace switchyard::db::sqlite {
 
 namespace {
 
@@ -107,26 +109,22 @@ CircuitState read_circuit(const Stmt& s) {
 
 }  // namespace
 
-std::string key_label(const std::string& key) {
-  if (key.size() < 16) return "...";
-  return key.substr(0, 12) + "..." + key.substr(key.size() - 3);
-}
 
-std::expected<std::unique_ptr<Store>, Error> Store::open(const std::string& path, const StoreOptions& opts) {
+std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::open(const std::string& path, const StoreOptions& opts) {
   DB_ASSIGN(db, open_connection(path, ConnectionOptions{opts.busy_timeout_ms, opts.synchronous_full}));
-  std::unique_ptr<Store> store(new Store(*db, path));  // owns the connection from here on
+  std::unique_ptr<SqliteStore> store(new SqliteStore(*db, path));  // owns the connection from here on
   DB_ASSIGN(version, apply_migrations(*db, builtin_migrations()));
   return store;
 }
 
-Store::~Store() { sqlite3_close_v2(db_); }
+SqliteStore::~SqliteStore() { sqlite3_close_v2(db_); }
 
-std::expected<int, Error> Store::schema_version() {
+std::expected<int, Error> SqliteStore::schema_version() {
   std::lock_guard lock(mu_);
   return db::schema_version(db_);
 }
 
-std::expected<void, Error> Store::check_writable() {
+std::expected<void, Error> SqliteStore::check_writable() {
   std::lock_guard lock(mu_);
   if (auto ok = exec(db_, "BEGIN IMMEDIATE"); !ok) return ok;
   return exec(db_, "ROLLBACK");
@@ -134,7 +132,7 @@ std::expected<void, Error> Store::check_writable() {
 
 // ---------------------------------------------------------------- keys
 
-std::expected<CreatedKey, Error> Store::create_key(const std::string& name, std::optional<int64_t> limit_pico) {
+std::expected<CreatedKey, Error> SqliteStore::create_key(const std::string& name, std::optional<int64_t> limit_pico) {
   CreatedKey out;
   try {
     out.key = generate_key();  // throws only if the OS has no randomness
@@ -150,7 +148,7 @@ std::expected<CreatedKey, Error> Store::create_key(const std::string& name, std:
   return out;
 }
 
-std::expected<std::optional<ApiKeyRow>, Error> Store::find_key(const std::string& key_hash) {
+std::expected<std::optional<ApiKeyRow>, Error> SqliteStore::find_key(const std::string& key_hash) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, std::string("SELECT ") + kKeyColumns + " FROM api_keys k WHERE k.key_hash = ?"));
   st->bind(1, key_hash);
@@ -159,7 +157,7 @@ std::expected<std::optional<ApiKeyRow>, Error> Store::find_key(const std::string
   return std::optional<ApiKeyRow>(read_key(*st));
 }
 
-std::expected<std::vector<ApiKeyRow>, Error> Store::list_keys() {
+std::expected<std::vector<ApiKeyRow>, Error> SqliteStore::list_keys() {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, std::string("SELECT ") + kKeyColumns + " FROM api_keys k ORDER BY k.created, k.key_hash"));
   std::vector<ApiKeyRow> out;
@@ -171,7 +169,7 @@ std::expected<std::vector<ApiKeyRow>, Error> Store::list_keys() {
   return out;
 }
 
-std::expected<bool, Error> Store::set_key_disabled(const std::string& key_hash, bool disabled) {
+std::expected<bool, Error> SqliteStore::set_key_disabled(const std::string& key_hash, bool disabled) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "UPDATE api_keys SET disabled = ? WHERE key_hash = ?"));
   st->bind(1, disabled).bind(2, key_hash);
@@ -179,7 +177,7 @@ std::expected<bool, Error> Store::set_key_disabled(const std::string& key_hash, 
   return sqlite3_changes(db_) > 0;
 }
 
-std::expected<bool, Error> Store::set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) {
+std::expected<bool, Error> SqliteStore::set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "UPDATE api_keys SET limit_pico = ? WHERE key_hash = ?"));
   st->bind(1, limit_pico).bind(2, key_hash);
@@ -187,7 +185,7 @@ std::expected<bool, Error> Store::set_key_limit(const std::string& key_hash, std
   return sqlite3_changes(db_) > 0;
 }
 
-std::expected<std::map<std::string, int64_t>, Error> Store::usage_totals() {
+std::expected<std::map<std::string, int64_t>, Error> SqliteStore::usage_totals() {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "SELECT key_hash, SUM(cost_pico) FROM usage GROUP BY key_hash"));
   std::map<std::string, int64_t> out;
@@ -201,12 +199,12 @@ std::expected<std::map<std::string, int64_t>, Error> Store::usage_totals() {
 
 // ---------------------------------------------------------------- ledger
 
-std::expected<BatchResult, Error> Store::insert_usage_batch(const std::vector<UsageRecord>& records) {
+std::expected<BatchResult, Error> SqliteStore::insert_usage_batch(const std::vector<UsageRecord>& records) {
   std::lock_guard lock(mu_);
   return insert_usage_batch_locked(records);
 }
 
-std::expected<BatchResult, Error> Store::insert_usage_batch_locked(const std::vector<UsageRecord>& records) {
+std::expected<BatchResult, Error> SqliteStore::insert_usage_batch_locked(const std::vector<UsageRecord>& records) {
   BatchResult result;
   if (records.empty()) return result;
   DB_ASSIGN(tx, Transaction::begin(db_));
@@ -239,7 +237,7 @@ std::expected<BatchResult, Error> Store::insert_usage_batch_locked(const std::ve
   return result;
 }
 
-std::expected<std::vector<AttemptRecord>, Error> Store::attempts_locked(const std::string& generation_id) {
+std::expected<std::vector<AttemptRecord>, Error> SqliteStore::attempts_locked(const std::string& generation_id) {
   DB_ASSIGN(st, Stmt::prepare(db_, "SELECT attempt, provider, upstream_model, status, error_kind, error_message,"
                                    " latency_ms, created FROM attempts WHERE generation_id = ? ORDER BY attempt"));
   st->bind(1, generation_id);
@@ -254,7 +252,7 @@ std::expected<std::vector<AttemptRecord>, Error> Store::attempts_locked(const st
   return out;
 }
 
-std::expected<std::optional<UsageRecord>, Error> Store::get_generation(const std::string& generation_id) {
+std::expected<std::optional<UsageRecord>, Error> SqliteStore::get_generation(const std::string& generation_id) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, std::string("SELECT ") + kUsageColumns + " FROM usage WHERE generation_id = ?"));
   st->bind(1, generation_id);
@@ -266,7 +264,7 @@ std::expected<std::optional<UsageRecord>, Error> Store::get_generation(const std
   return std::optional<UsageRecord>(std::move(r));
 }
 
-std::expected<std::vector<UsageRecord>, Error> Store::activity(const ActivityQuery& q) {
+std::expected<std::vector<UsageRecord>, Error> SqliteStore::activity(const ActivityQuery& q) {
   std::lock_guard lock(mu_);
   std::string sql = std::string("SELECT ") + kUsageColumns + " FROM usage WHERE created >= ? AND created < ?";
   if (q.key_hash) sql += " AND key_hash = ?";
@@ -290,7 +288,7 @@ std::expected<std::vector<UsageRecord>, Error> Store::activity(const ActivityQue
 
 // ---------------------------------------------------------------- health
 
-std::expected<void, Error> Store::upsert_health(const std::vector<HealthBucket>& buckets) {
+std::expected<void, Error> SqliteStore::upsert_health(const std::vector<HealthBucket>& buckets) {
   std::lock_guard lock(mu_);
   if (buckets.empty()) return {};
   DB_ASSIGN(tx, Transaction::begin(db_));
@@ -318,7 +316,7 @@ std::expected<void, Error> Store::upsert_health(const std::vector<HealthBucket>&
   return tx->commit();
 }
 
-std::expected<std::vector<HealthBucket>, Error> Store::health_since(int64_t since_minute) {
+std::expected<std::vector<HealthBucket>, Error> SqliteStore::health_since(int64_t since_minute) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_,
       "SELECT provider, model, upstream_model, minute, requests, failures, ttft_ms_sum, ttft_count,"
@@ -336,7 +334,7 @@ std::expected<std::vector<HealthBucket>, Error> Store::health_since(int64_t sinc
   return out;
 }
 
-std::expected<int64_t, Error> Store::prune_health(int64_t before_minute) {
+std::expected<int64_t, Error> SqliteStore::prune_health(int64_t before_minute) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "DELETE FROM health_minutes WHERE minute < ?"));
   st->bind(1, before_minute);
@@ -344,7 +342,7 @@ std::expected<int64_t, Error> Store::prune_health(int64_t before_minute) {
   return static_cast<int64_t>(sqlite3_changes(db_));
 }
 
-std::expected<std::optional<CircuitState>, Error> Store::get_circuit(const std::string& provider,
+std::expected<std::optional<CircuitState>, Error> SqliteStore::get_circuit(const std::string& provider,
                                                                      const std::string& upstream_model) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "SELECT provider, upstream_model, consecutive_failures, open_until_ms, updated"
@@ -355,7 +353,7 @@ std::expected<std::optional<CircuitState>, Error> Store::get_circuit(const std::
   return std::optional<CircuitState>(read_circuit(*st));
 }
 
-std::expected<void, Error> Store::put_circuit(const CircuitState& s) {
+std::expected<void, Error> SqliteStore::put_circuit(const CircuitState& s) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "INSERT OR REPLACE INTO circuit_state (provider, upstream_model,"
                                    " consecutive_failures, open_until_ms, updated) VALUES (?,?,?,?,?)"));
@@ -364,7 +362,7 @@ std::expected<void, Error> Store::put_circuit(const CircuitState& s) {
   return st->run();
 }
 
-std::expected<std::vector<CircuitState>, Error> Store::list_circuits() {
+std::expected<std::vector<CircuitState>, Error> SqliteStore::list_circuits() {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, "SELECT provider, upstream_model, consecutive_failures, open_until_ms, updated"
                                    " FROM circuit_state ORDER BY provider, upstream_model"));
@@ -377,4 +375,4 @@ std::expected<std::vector<CircuitState>, Error> Store::list_circuits() {
   return out;
 }
 
-}  // namespace switchyard::db
+}  // namespace switchyard::db::sqlite

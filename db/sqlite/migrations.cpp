@@ -1,8 +1,8 @@
-#include "db/migrations.h"
+#include "db/sqlite/migrations.h"
 
 #include <string>
 
-#include "db/sqlite_util.h"
+#include "db/sqlite/sqlite_util.h"
 
 namespace switchyard::db {
 

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "db/migrations.h"
-#include "db/sqlite_util.h"
+#include "db/sqlite/migrations.h"
+#include "db/sqlite/sqlite_util.h"
 #include "db/store.h"
-#include "temp_db.h"
+#include "unit/db/temp_db.h"
 
 using namespace switchyard::db;
 using switchyard::db::testing::TempDb;
@@ -57,7 +57,7 @@ TEST_CASE("migrations are numbered 1..N without gaps", "[db][migrations]") {
 TEST_CASE("a fresh file is migrated to the latest version in WAL mode", "[db][migrations]") {
   TempDb tmp;
   {
-    auto store = Store::open(tmp.path());
+    auto store = open_store(tmp.path());
     REQUIRE(store.has_value());
     CHECK((*store)->schema_version().value() == latest_version());
   }
@@ -70,14 +70,14 @@ TEST_CASE("a fresh file is migrated to the latest version in WAL mode", "[db][mi
 
 TEST_CASE("reopening applies nothing twice", "[db][migrations]") {
   TempDb tmp;
-  REQUIRE(Store::open(tmp.path()).has_value());
+  REQUIRE(open_store(tmp.path()).has_value());
   int64_t first_applied;
   {
     RawDb raw(tmp.path());
     first_applied = raw.scalar("SELECT applied FROM schema_migrations WHERE version = 1");
   }
   for (int i = 0; i < 3; ++i) {
-    auto store = Store::open(tmp.path());
+    auto store = open_store(tmp.path());
     REQUIRE(store.has_value());
     CHECK((*store)->schema_version().value() == latest_version());
   }
@@ -124,14 +124,14 @@ TEST_CASE("a database newer than the binary is refused", "[db][migrations]") {
     RawDb raw(tmp.path());
     REQUIRE(exec(raw.db, "PRAGMA user_version = 999"));
   }
-  auto store = Store::open(tmp.path());
+  auto store = open_store(tmp.path());
   REQUIRE_FALSE(store.has_value());
   CHECK(store.error().message.find("newer") != std::string::npos);
 }
 
 TEST_CASE("the schema has the columns the proxy relies on", "[db][migrations]") {
   TempDb tmp;
-  REQUIRE(Store::open(tmp.path()).has_value());
+  REQUIRE(open_store(tmp.path()).has_value());
   RawDb raw(tmp.path());
   auto has_all = [&](const std::string& table, const std::vector<std::string>& wanted) {
     auto cols = raw.column_names(table);
@@ -160,13 +160,13 @@ TEST_CASE("the schema has the columns the proxy relies on", "[db][migrations]") 
 }
 
 TEST_CASE(":memory: works for quick tests", "[db][migrations]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   CHECK((*store)->schema_version().value() == latest_version());
 }
 
 TEST_CASE("SQLITE_CHECK errors name the SQL, the call and the place", "[db][migrations]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
@@ -175,12 +175,12 @@ TEST_CASE("SQLITE_CHECK errors name the SQL, the call and the place", "[db][migr
   CHECK(st.error().message.find("SELEC nonsense") != std::string::npos);
   CHECK(st.error().message.find("sqlite3_prepare_v2") != std::string::npos);
   CHECK(st.error().message.find("migrations_test.cpp:") != std::string::npos);  // the caller's line
-  CHECK(st.error().sqlite_code == SQLITE_ERROR);
+  CHECK(st.error().native_code == SQLITE_ERROR);
   sqlite3_close(db);
 }
 
 TEST_CASE("opening a path that cannot exist is an error, not a throw", "[db][migrations]") {
-  auto store = Store::open("/nonexistent-dir-for-switchyard/x.db");
+  auto store = open_store("/dev/null/not-a-directory/x.db");
   REQUIRE_FALSE(store.has_value());
-  CHECK(store.error().message.find("/nonexistent-dir-for-switchyard/x.db") != std::string::npos);
+  CHECK(store.error().message.find("/dev/null/not-a-directory/x.db") != std::string::npos);
 }

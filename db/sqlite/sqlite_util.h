@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "db/error.h"
+#include "db/records.h"
 
 namespace switchyard::db {
 
@@ -123,8 +124,5 @@ struct ConnectionOptions {
   bool synchronous_full = true;  // FULL: a committed batch survives power loss, not just a crash
 };
 std::expected<sqlite3*, Error> open_connection(const std::string& path, const ConnectionOptions& opts);
-
-// Unix time in milliseconds (the unit of every `created` column).
-int64_t now_unix_ms();
 
 }  // namespace switchyard::db

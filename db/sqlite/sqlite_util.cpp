@@ -1,4 +1,4 @@
-#include "db/sqlite_util.h"
+#include "db/sqlite/sqlite_util.h"
 
 #include <chrono>
 #include <cstring>
@@ -21,7 +21,12 @@ Error sqlite_error(sqlite3* db, int rc, const char* call, std::string_view sql, 
     msg += "`";
   }
   msg += " at " + std::string(file_name) + ":" + std::to_string(line);
-  return Error{std::move(msg), rc & 0xff};
+  int primary = rc & 0xff;
+  ErrorCode code = primary == SQLITE_CONSTRAINT                          ? ErrorCode::constraint
+                   : primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? ErrorCode::busy
+                   : primary == SQLITE_CANTOPEN                         ? ErrorCode::unavailable
+                                                                        : ErrorCode::other;
+  return Error{std::move(msg), code, primary};
 }
 
 std::expected<Stmt, Error> Stmt::prepare(sqlite3* db, std::string_view sql, std::source_location where) {
@@ -93,11 +98,6 @@ std::expected<sqlite3*, Error> open_connection(const std::string& path, const Co
   if (auto r = exec(db, sync); !r) return fail(r.error());
   if (auto r = exec(db, "PRAGMA foreign_keys=ON"); !r) return fail(r.error());
   return db;
-}
-
-int64_t now_unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace switchyard::db
