@@ -1,7 +1,7 @@
 #include "proxy/auth/key_table.h"
 
 #include "db/key_hash.h"
-#include "providers/json_writer.h"
+#include "proxy/billing/money.h"
 
 namespace switchyard::proxy {
 
@@ -82,8 +82,8 @@ Result<void> KeyTable::check_limit(const KeyEntry& key) {
   int64_t limit = key.limit_pico.load();
   if (limit >= 0 && key.usage_pico.load() >= limit)
     return fail(ErrorKind::payment_required, "API key has reached its credit limit",
-                "{\"limit_usd\":" + pico_to_usd_string(limit) + ",\"usage_usd\":" +
-                    pico_to_usd_string(key.usage_pico.load()) + "}");
+                "{\"limit_usd\":" + billing::usd_string(billing::Picodollars(limit)) + ",\"usage_usd\":" +
+                    billing::usd_string(billing::Picodollars(key.usage_pico.load())) + "}");
   return {};
 }
 

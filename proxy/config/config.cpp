@@ -183,10 +183,11 @@ void read_provider(Ctx& c, const YAML::Node& n, const std::string& p, ProviderCo
   }
 }
 
-void read_price(Ctx& c, const YAML::Node& n, const std::string& p, const std::string& key, int64_t& out) {
+template <class Out>  // billing::Picodollars or std::optional of it
+void read_price(Ctx& c, const YAML::Node& n, const std::string& p, const std::string& key, Out& out) {
   double usd = 0;
   if (!read_double(c, n, p, key, usd, 0, 1e6)) return;
-  auto pico = usd_per_million_to_pico_per_token(usd);
+  auto pico = billing::usd_per_million_to_pico_per_token(usd);
   if (!pico) c.fail(join(p, key), "a price in USD with at most 6 decimals", n[key]);
   else out = *pico;
 }
@@ -219,13 +220,14 @@ void read_endpoint(Ctx& c, const YAML::Node& n, const std::string& p, EndpointCo
     std::string pp = join(p, "pricing");
     if (!expect_map(c, pr, pp)) return;
     check_keys(c, pr, pp, {"prompt", "completion", "request", "cache_read", "cache_write"});
-    read_price(c, pr, pp, "prompt", e.pricing.prompt_pico_per_token);
-    read_price(c, pr, pp, "completion", e.pricing.completion_pico_per_token);
-    read_price(c, pr, pp, "cache_read", e.pricing.cache_read_pico_per_token);
-    read_price(c, pr, pp, "cache_write", e.pricing.cache_write_pico_per_token);
+    read_price(c, pr, pp, "prompt", e.pricing.prompt);
+    read_price(c, pr, pp, "completion", e.pricing.completion);
+    read_price(c, pr, pp, "cache_read", e.pricing.cache_read);
+    read_price(c, pr, pp, "cache_write", e.pricing.cache_write);
     double request_usd = 0;
-    if (read_double(c, pr, pp, "request", request_usd, 0, 1000))
-      e.pricing.request_pico = std::llround(request_usd * 1e12);
+    if (read_double(c, pr, pp, "request", request_usd, 0, 1000)) {
+      if (auto pico = billing::usd_to_pico(request_usd)) e.pricing.request = *pico;
+    }
   }
 }
 
@@ -271,15 +273,6 @@ const ModelConfig* Config::find_model(const std::string& id) const {
   for (const auto& m : models)
     if (m.id == id) return &m;
   return nullptr;
-}
-
-Result<int64_t> usd_per_million_to_pico_per_token(double usd_per_million) {
-  // picodollars per token == micro-dollars per million tokens.
-  double micro = usd_per_million * 1e6;
-  double rounded = std::round(micro);
-  if (!std::isfinite(micro) || micro < 0 || std::fabs(micro - rounded) > 1e-6 * std::max(1.0, micro))
-    return fail(ErrorKind::invalid_argument, "price must be a non-negative USD amount with at most 6 decimals");
-  return static_cast<int64_t>(rounded);
 }
 
 Result<std::shared_ptr<const Config>> parse_config(const std::string& yaml_text, const std::string& source_name,

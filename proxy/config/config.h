@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "providers/contract.h"
+#include "providers/error.h"
+#include "providers/provider_config.h"
+#include "proxy/config/catalog.h"
 
 namespace switchyard::proxy {
 
@@ -55,7 +57,5 @@ Result<std::shared_ptr<const Config>> load_config(const std::string& path, const
 Result<std::shared_ptr<const Config>> parse_config(const std::string& yaml_text, const std::string& source_name,
                                                    const LoadConfigOptions& options = {});
 
-// "0.65" USD per million tokens -> 650000 picodollars per token (exact for up to 6 decimals).
-Result<int64_t> usd_per_million_to_pico_per_token(double usd_per_million);
 
 }  // namespace switchyard::proxy

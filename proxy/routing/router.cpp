@@ -50,10 +50,6 @@ ModelRef parse_model_ref(const std::string& sent) {
   return {sent, ""};
 }
 
-int64_t blended_price(const EndpointConfig& e) {
-  return e.pricing.prompt_pico_per_token + e.pricing.completion_pico_per_token;
-}
-
 Router::Router(std::shared_ptr<const Config> config, std::shared_ptr<const ProviderRegistry> registry,
                const HealthTracker* health)
     : config_(std::move(config)), registry_(std::move(registry)), health_(health) {}
@@ -76,14 +72,14 @@ std::vector<Attempt> Router::order_default(std::vector<Attempt> candidates, std:
   while (!healthy.empty()) {
     std::vector<size_t> free;
     for (size_t i = 0; i < healthy.size(); ++i)
-      if (blended_price(*healthy[i].endpoint) == 0) free.push_back(i);
+      if (blended_price(*healthy[i].endpoint) == billing::kZeroCost) free.push_back(i);
     size_t pick = 0;
     if (!free.empty()) {
       pick = free[std::uniform_int_distribution<size_t>(0, free.size() - 1)(rng)];
     } else {
       std::vector<double> weights;
       for (const auto& a : healthy) {
-        double p = static_cast<double>(blended_price(*a.endpoint));
+        double p = static_cast<double>(blended_price(*a.endpoint).pico());
         weights.push_back(1.0 / (p * p));
       }
       pick = std::discrete_distribution<size_t>(weights.begin(), weights.end())(rng);
@@ -101,7 +97,7 @@ std::vector<Attempt> Router::order_default(std::vector<Attempt> candidates, std:
 // yet sort after measured ones for throughput and latency.
 void Router::order_by(std::vector<Attempt>& c, const std::string& sort) const {
   auto metric = [&](const Attempt& a) -> double {
-    if (sort == "price") return static_cast<double>(blended_price(*a.endpoint));
+    if (sort == "price") return static_cast<double>(blended_price(*a.endpoint).pico());
     if (!health_) return 0;
     EndpointHealth h = health_->health(a.id());
     if (sort == "throughput") return h.throughput_last_30m.empty ? 0 : -h.throughput_last_30m.p50;  // higher first
@@ -147,7 +143,7 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
   }
   if (ref.suffix == "free")
     if (auto r = apply(":free (zero-priced endpoints)", [](const Attempt& a) {
-          return blended_price(*a.endpoint) == 0 && a.endpoint->pricing.request_pico == 0;
+          return a.endpoint->pricing.is_free();
         }); !r)
       return std::unexpected(r.error());
 
@@ -177,26 +173,26 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
                        [](const Attempt& a) { return !a.provider->data_collection_allowed; });
         !r)
       return std::unexpected(r.error());
-  // max_price: prompt/completion in USD per million tokens (== micro-dollars per token ==
-  // our picodollars per token / 1e6), request in USD per request.
+  // max_price: prompt/completion in USD per million tokens, request in USD per request;
+  // converted once to picodollars, then compared as integers.
   if (prefs.max_price_prompt)
     if (auto r = apply("provider.max_price.prompt <= " + std::to_string(*prefs.max_price_prompt),
-                       [&](const Attempt& a) {
-                         return a.endpoint->pricing.prompt_pico_per_token <= *prefs.max_price_prompt * 1e6 + 1e-6;
+                       [ceiling = billing::max_price_per_token(*prefs.max_price_prompt)](const Attempt& a) {
+                         return a.endpoint->pricing.prompt <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());
   if (prefs.max_price_completion)
     if (auto r = apply("provider.max_price.completion <= " + std::to_string(*prefs.max_price_completion),
-                       [&](const Attempt& a) {
-                         return a.endpoint->pricing.completion_pico_per_token <= *prefs.max_price_completion * 1e6 + 1e-6;
+                       [ceiling = billing::max_price_per_token(*prefs.max_price_completion)](const Attempt& a) {
+                         return a.endpoint->pricing.completion <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());
   if (prefs.max_price_request)
     if (auto r = apply("provider.max_price.request <= " + std::to_string(*prefs.max_price_request),
-                       [&](const Attempt& a) {
-                         return a.endpoint->pricing.request_pico <= *prefs.max_price_request * 1e12 + 1e-6;
+                       [ceiling = billing::max_price_per_request(*prefs.max_price_request)](const Attempt& a) {
+                         return a.endpoint->pricing.request <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());

@@ -35,8 +35,8 @@ struct ModelRef {
 };
 ModelRef parse_model_ref(const std::string& sent);
 
-// The price the router compares: prompt + completion picodollars per token.
-int64_t blended_price(const EndpointConfig& e);
+// The price the router compares: prompt + completion per token.
+inline billing::Picodollars blended_price(const EndpointConfig& e) { return e.pricing.blended(); }
 
 class Router {
  public:

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "db/store.h"
-#include "providers/json_writer.h"
+#include "proxy/billing/money.h"
 #include "proxy/server/app.h"
 #include "proxy/config/config.h"
 #include "tools/generate.h"
@@ -143,16 +143,15 @@ int keys_main(int argc, char** argv) {
     if (!name || name->empty()) return die("keys create needs --name NAME");
     std::optional<int64_t> limit;
     if (auto* l = a.get("limit")) {
-      char* end = nullptr;
-      double usd = std::strtod(l->c_str(), &end);
-      if (l->empty() || *end || !(usd >= 0) || usd > 1e9) return die("--limit must be a USD amount >= 0");
-      limit = static_cast<int64_t>(std::llround(usd * 1e12));
+      auto usd = billing::parse_usd(*l);
+      if (!usd) return die("--limit: " + usd.error().message);
+      limit = usd->pico();
     }
     auto created = (*store)->create_key(*name, limit);
     if (!created) return die("cannot create key: " + created.error().message);
     std::printf("%s\n", created->key.c_str());
     std::fprintf(stderr, "created key '%s' (%s)%s; it is shown only this once\n", name->c_str(),
-                 created->row.label.c_str(), limit ? (", limit $" + pico_to_usd_string(*limit)).c_str() : "");
+                 created->row.label.c_str(), limit ? (", limit $" + billing::usd_string(billing::Picodollars(*limit))).c_str() : "");
     return 0;
   }
   if (a.positional[0] == "list") {
@@ -161,8 +160,8 @@ int keys_main(int argc, char** argv) {
     std::printf("%-24s %-24s %-12s %-12s %s\n", "name", "label", "usage_usd", "limit_usd", "disabled");
     for (const auto& r : *rows)
       std::printf("%-24s %-24s %-12s %-12s %s\n", r.name.c_str(), r.label.c_str(),
-                  pico_to_usd_string(r.usage_pico).c_str(),
-                  r.limit_pico ? pico_to_usd_string(*r.limit_pico).c_str() : "-", r.disabled ? "yes" : "no");
+                  billing::usd_string(billing::Picodollars(r.usage_pico)).c_str(),
+                  r.limit_pico ? billing::usd_string(billing::Picodollars(*r.limit_pico)).c_str() : "-", r.disabled ? "yes" : "no");
     return 0;
   }
   return die("unknown keys command '" + a.positional[0] + "' (create, list)");

@@ -109,16 +109,16 @@ struct Generation {
   std::optional<Error> failure_after_first_byte;
 };
 
-void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
+void finish_record(App& app, Generation& g, const Usage& usage, billing::Picodollars cost) {
   g.record.prompt_tokens = usage.prompt_tokens;
   g.record.completion_tokens = usage.completion_tokens;
   g.record.cached_tokens = usage.cached_tokens;
   g.record.cache_write_tokens = usage.cache_write_tokens;
   g.record.usage_estimated = usage.estimated;
-  g.record.cost_pico = cost;
+  g.record.cost_pico = cost.pico();
   g.record.total_ms = ms_since(g.start);
   if (g.record.latency_ms) g.record.generation_ms = g.record.total_ms - *g.record.latency_ms;
-  if (g.key) KeyTable::add_usage(*g.key, cost);
+  if (g.key) KeyTable::add_usage(*g.key, cost.pico());
   if (g.served && g.served_outcome) {
     AttemptOutcome o = *g.served_outcome;
     if (g.failure_after_first_byte && !blames_request(g.failure_after_first_byte->kind)) {
@@ -136,7 +136,7 @@ void finish_record(App& app, Generation& g, const Usage& usage, int64_t cost) {
     std::fprintf(stderr, "%s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s\n", g.record.generation_id.c_str(),
                  g.record.model.c_str(), g.record.provider.c_str(), g.record.upstream_model.c_str(), g.record.status,
                  static_cast<long long>(usage.prompt_tokens), static_cast<long long>(usage.completion_tokens),
-                 pico_to_usd_string(cost).c_str(), static_cast<long long>(g.record.total_ms),
+                 billing::usd_string(cost).c_str(), static_cast<long long>(g.record.total_ms),
                  g.record.streamed ? " stream" : "", g.record.cancelled ? " cancelled" : "");
   app.ledger().push(std::move(g.record));
 }
@@ -266,7 +266,7 @@ struct StreamState {
   std::shared_ptr<ChatRequest> request;
   std::shared_ptr<ClientChannel> channel;
   ResponseMeta meta;
-  Pricing pricing;
+  billing::Pricing pricing;
   bool finished = false;  // ledger row pushed
 };
 
@@ -308,7 +308,7 @@ bool write_stream(StreamState& state, Generation& generation, App& app, httplib:
   // Destroying the stream cancels the upstream transfer or the local generation.
   st->stream.reset();
   Usage usage = final_usage(reported, *st->request, generated);
-  int64_t cost = cost_pico(usage, st->pricing);
+  billing::Picodollars cost = billing::cost_of(usage, st->pricing);
   if (client_gone) {
     g->record.cancelled = true;
     g->record.status = 499;
@@ -350,7 +350,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   auto reject = [&](const Error& e) {
     g->record.status = http_status(e);
     g->record.error_message = e.message;
-    finish_record(app, *g, Usage{}, 0);
+    finish_record(app, *g, Usage{}, billing::kZeroCost);
     write_error(res, e);
   };
 
@@ -391,7 +391,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
   g->served = opened->attempt.id();
   if (header_or(req, "X-Switchyard-Metadata", "X-OpenRouter-Metadata") == "enabled")
     meta.metadata_json = routing_metadata(*g);
-  const Pricing pricing = opened->attempt.endpoint->pricing;
+  const billing::Pricing pricing = opened->attempt.endpoint->pricing;
 
   if (!request->stream) {
     ResponseCollector collector;
@@ -408,7 +408,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
     }
     opened->stream.reset();
     Usage usage = final_usage(reported, *request, collector.generated_chars());
-    int64_t cost = cost_pico(usage, pricing);
+    billing::Picodollars cost = billing::cost_of(usage, pricing);
     if (failure) {
       g->failure_after_first_byte = failure;
       // Nothing reached the client yet, so the failure is still an HTTP error; what the
@@ -455,7 +455,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
             st->stream.reset();
             g->record.status = 500;
             g->record.error_message = std::string("internal error while streaming: ") + e.what();
-            finish_record(*appp, *g, final_usage(std::nullopt, *st->request, 0), 0);
+            finish_record(*appp, *g, final_usage(std::nullopt, *st->request, 0), billing::kZeroCost);
           }
           return false;
         }
@@ -469,7 +469,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res, 
         g->record.status = 499;
         Usage usage = final_usage(std::nullopt, *st->request, 0);
         usage.completion_tokens = 0;
-        finish_record(*appp, *g, usage, cost_pico(usage, st->pricing));
+        finish_record(*appp, *g, usage, billing::cost_of(usage, st->pricing));
       });
 }
 

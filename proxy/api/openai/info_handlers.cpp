@@ -4,6 +4,7 @@
 #include <set>
 
 #include "providers/json_writer.h"
+#include "proxy/billing/money.h"
 #include "proxy/http/error.h"
 
 namespace switchyard::proxy {
@@ -24,8 +25,17 @@ const std::vector<std::string>& all_parameters() {
   return all;
 }
 
-// Per-token price in USD as OpenRouter prints it: a decimal string.
-std::string per_token_usd(int64_t pico_per_token) { return pico_to_usd_string(pico_per_token); }
+// OpenRouter's pricing object: USD per token (and per request) as decimal strings.
+void write_pricing(JsonWriter& w, const billing::Pricing& p) {
+  w.begin_object();
+  w.field("prompt", billing::usd_string(p.prompt));
+  w.field("completion", billing::usd_string(p.completion));
+  w.field("request", billing::usd_string(p.request));
+  w.field("image", "0");
+  if (p.cache_read) w.field("input_cache_read", billing::usd_string(*p.cache_read));
+  if (p.cache_write) w.field("input_cache_write", billing::usd_string(*p.cache_write));
+  w.end_object();
+}
 
 }  // namespace
 
@@ -47,10 +57,8 @@ void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
     // The cheapest endpoint's prices stand for the model, as OpenRouter lists them.
     const EndpointConfig* cheapest = nullptr;
     for (const auto& e : m.endpoints)
-      if (!cheapest || e.pricing.prompt_pico_per_token + e.pricing.completion_pico_per_token <
-                           cheapest->pricing.prompt_pico_per_token + cheapest->pricing.completion_pico_per_token)
-        cheapest = &e;
-    Pricing p = cheapest ? cheapest->pricing : Pricing{};
+      if (!cheapest || e.pricing.blended() < cheapest->pricing.blended()) cheapest = &e;
+    billing::Pricing p = cheapest ? cheapest->pricing : billing::Pricing{};
     w.begin_object();
     w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
     w.field("description", m.description).field("context_length", m.context_length);
@@ -59,14 +67,8 @@ void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
     w.key("input_modalities").begin_array().value("text").end_array();
     w.key("output_modalities").begin_array().value("text").end_array();
     w.field("tokenizer", "Other").field_null("instruct_type").end_object();
-    w.key("pricing").begin_object();
-    w.field("prompt", per_token_usd(p.prompt_pico_per_token));
-    w.field("completion", per_token_usd(p.completion_pico_per_token));
-    w.field("request", pico_to_usd_string(p.request_pico));
-    w.field("image", "0");
-    if (p.cache_read_pico_per_token >= 0) w.field("input_cache_read", per_token_usd(p.cache_read_pico_per_token));
-    if (p.cache_write_pico_per_token >= 0) w.field("input_cache_write", per_token_usd(p.cache_write_pico_per_token));
-    w.end_object();
+    w.key("pricing");
+    write_pricing(w, p);
     w.key("top_provider").begin_object().field("context_length", m.context_length);
     if (m.max_completion_tokens > 0) w.field("max_completion_tokens", m.max_completion_tokens);
     else w.field_null("max_completion_tokens");
@@ -108,7 +110,7 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
   w.field("tokens_prompt", r.prompt_tokens).field("tokens_completion", r.completion_tokens);
   w.field("native_tokens_prompt", r.prompt_tokens).field("native_tokens_completion", r.completion_tokens);
   w.field("native_tokens_cached", r.cached_tokens);
-  w.field_raw("total_cost", pico_to_usd_string(r.cost_pico)).field("cost_picodollars", r.cost_pico);
+  w.field_raw("total_cost", billing::usd_string(billing::Picodollars(r.cost_pico))).field("cost_picodollars", r.cost_pico);
   if (r.latency_ms) w.field("latency", *r.latency_ms);
   else w.field_null("latency");
   w.field("generation_time", r.generation_ms).field("total_time_ms", r.total_ms);
@@ -138,10 +140,10 @@ void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
   JsonWriter w;
   w.begin_object().key("data").begin_object();
   w.field("label", k.label).field("name", k.name);
-  w.field_raw("usage", pico_to_usd_string(usage));
+  w.field_raw("usage", billing::usd_string(billing::Picodollars(usage)));
   if (limit >= 0) {
-    w.field_raw("limit", pico_to_usd_string(limit));
-    w.field_raw("limit_remaining", pico_to_usd_string(std::max<int64_t>(0, limit - usage)));
+    w.field_raw("limit", billing::usd_string(billing::Picodollars(limit)));
+    w.field_raw("limit_remaining", billing::usd_string(billing::Picodollars(std::max<int64_t>(0, limit - usage))));
   } else {
     w.field_null("limit").field_null("limit_remaining");
   }
@@ -197,15 +199,8 @@ void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& 
     if (e.max_completion_tokens > 0) w.field("max_completion_tokens", e.max_completion_tokens);
     else w.field_null("max_completion_tokens");
     w.field_null("max_prompt_tokens");
-    w.key("pricing").begin_object();
-    w.field("prompt", pico_to_usd_string(e.pricing.prompt_pico_per_token));
-    w.field("completion", pico_to_usd_string(e.pricing.completion_pico_per_token));
-    w.field("request", pico_to_usd_string(e.pricing.request_pico)).field("image", "0");
-    if (e.pricing.cache_read_pico_per_token >= 0)
-      w.field("input_cache_read", pico_to_usd_string(e.pricing.cache_read_pico_per_token));
-    if (e.pricing.cache_write_pico_per_token >= 0)
-      w.field("input_cache_write", pico_to_usd_string(e.pricing.cache_write_pico_per_token));
-    w.end_object();
+    w.key("pricing");
+    write_pricing(w, e.pricing);
     w.key("supported_parameters").begin_array();
     ModelConfig single = *m;
     single.endpoints = {e};

@@ -6,17 +6,8 @@
 
 namespace switchyard::proxy {
 
-int64_t cost_pico(const Usage& u, const Pricing& p) {
-  int64_t cache_read = p.cache_read_pico_per_token >= 0 ? p.cache_read_pico_per_token : p.prompt_pico_per_token;
-  int64_t cache_write = p.cache_write_pico_per_token >= 0 ? p.cache_write_pico_per_token : p.prompt_pico_per_token;
-  int64_t uncached = u.prompt_tokens - u.cached_tokens - u.cache_write_tokens;
-  if (uncached < 0) uncached = 0;
-  return uncached * p.prompt_pico_per_token + u.cached_tokens * cache_read + u.cache_write_tokens * cache_write +
-         u.completion_tokens * p.completion_pico_per_token + p.request_pico;
-}
-
-static void write_usage(JsonWriter& w, const Usage& u, int64_t cost) {
-  std::string dollars = pico_to_usd_string(cost);
+static void write_usage(JsonWriter& w, const Usage& u, billing::Picodollars cost) {
+  std::string dollars = billing::usd_string(cost);
   w.begin_object();
   w.field("prompt_tokens", u.prompt_tokens);
   w.field("completion_tokens", u.completion_tokens);
@@ -30,7 +21,7 @@ static void write_usage(JsonWriter& w, const Usage& u, int64_t cost) {
   w.end_object();
 }
 
-std::string usage_json(const Usage& usage, int64_t cost) {
+std::string usage_json(const Usage& usage, billing::Picodollars cost) {
   JsonWriter w;
   write_usage(w, usage, cost);
   return w.take();
@@ -98,7 +89,7 @@ static void write_head(JsonWriter& w, const ResponseMeta& meta, const char* obje
   w.field("provider", meta.provider);
 }
 
-std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& usage, int64_t cost) const {
+std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& usage, billing::Picodollars cost) const {
   JsonWriter w;
   write_head(w, meta, meta.is_completion ? "text_completion" : "chat.completion");
   w.key("choices").begin_array();
@@ -182,7 +173,7 @@ std::string chunk_json(const ResponseMeta& meta, const Event& e) {
   return w.take();
 }
 
-std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, int64_t cost) {
+std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, billing::Picodollars cost) {
   JsonWriter w;
   chunk_head(w, meta);
   w.key("choices").begin_array().end_array();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "providers/contract.h"
+#include "proxy/billing/money.h"
 
 namespace switchyard::proxy {
 
@@ -20,19 +21,14 @@ struct ResponseMeta {
   std::string metadata_json;   // non-empty: a `metadata` object on the body / usage chunk
 };
 
-// Picodollars for this usage at this price: uncached prompt tokens at the prompt price,
-// cache reads/writes at their prices (the prompt price when none is given), completion
-// tokens at the completion price, plus the per-request price.
-int64_t cost_pico(const Usage& usage, const Pricing& pricing);
-
 // The OpenAI `usage` object with OpenRouter's `cost` and DeepInfra's `estimated_cost`.
-std::string usage_json(const Usage& usage, int64_t cost);
+std::string usage_json(const Usage& usage, billing::Picodollars cost);
 
 // Accumulates a whole response from events (non-streaming requests).
 class ResponseCollector {
  public:
   void add(const Event& e);
-  std::string to_json(const ResponseMeta& meta, const Usage& usage, int64_t cost) const;
+  std::string to_json(const ResponseMeta& meta, const Usage& usage, billing::Picodollars cost) const;
 
   // Per-choice accessors for the ledger and estimates.
   std::string finish_reason(int64_t choice = 0) const;
@@ -58,7 +54,7 @@ class ResponseCollector {
 // produce no chunk (usage, error: those have their own).
 std::string chunk_json(const ResponseMeta& meta, const Event& e);
 // The final chunk: `choices: []` with usage.
-std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, int64_t cost);
+std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, billing::Picodollars cost);
 // The in-stream error chunk: error{code,message} and finish_reason "error".
 std::string error_chunk_json(const ResponseMeta& meta, const Error& error);
 

@@ -46,9 +46,9 @@ TEST_CASE("a good config loads with prices in picodollars per token", "[config]"
   const ModelConfig* m = cfg.find_model("a/b");
   REQUIRE(m);
   REQUIRE(m->endpoints.size() == 2);
-  CHECK(m->endpoints[0].pricing.prompt_pico_per_token == 650000);
-  CHECK(m->endpoints[0].pricing.completion_pico_per_token == 620000);
-  CHECK(m->endpoints[0].pricing.request_pico == 100000000);
+  CHECK(m->endpoints[0].pricing.prompt == billing::Picodollars(650000));
+  CHECK(m->endpoints[0].pricing.completion == billing::Picodollars(620000));
+  CHECK(m->endpoints[0].pricing.request == billing::Picodollars(100000000));
   CHECK(m->endpoints[0].context_length == 4096);
 }
 
@@ -94,9 +94,3 @@ TEST_CASE("the shipped config.yaml loads", "[config]") {
   CHECK((*c)->skipped_providers.size() == 2);  // no DeepInfra or OpenRouter key in tests
 }
 
-TEST_CASE("USD per million converts exactly to picodollars per token", "[config][cost]") {
-  CHECK(*usd_per_million_to_pico_per_token(0.65) == 650000);
-  CHECK(*usd_per_million_to_pico_per_token(0.000001) == 1);
-  CHECK(*usd_per_million_to_pico_per_token(15) == 15000000);
-  CHECK_FALSE(usd_per_million_to_pico_per_token(0.0000001));
-}
