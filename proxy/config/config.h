@@ -35,7 +35,7 @@ struct RoutingConfig {
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
-  std::string database_path = "data/switchyard.db";
+  std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
   RoutingConfig routing;
   // Providers whose secret is set (or that need none). Skipped ones are listed in
   // `skipped_providers` with the reason, and their endpoints removed from models.

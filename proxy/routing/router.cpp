@@ -28,18 +28,21 @@ std::string join(const std::vector<std::string>& list) {
 // Parameters the proxy itself handles whatever the endpoint says.
 bool always_supported(const std::string& p) { return p == "stream" || p == "stream_options" || p == "user"; }
 
-bool supports_all(const EndpointConfig& e, const std::vector<std::string>& sent) {
-  if (e.supported_parameters.empty()) return true;  // no list: everything
+bool supports_all(const Attempt& a, const std::vector<std::string>& sent) {
+  std::vector<std::string> supported = endpoint_parameters(*a.endpoint, a.kind);
   for (const auto& p : sent)
-    if (!always_supported(p) && std::find(e.supported_parameters.begin(), e.supported_parameters.end(), p) ==
-                                    e.supported_parameters.end())
-      return false;
+    if (!always_supported(p) && std::find(supported.begin(), supported.end(), p) == supported.end()) return false;
   return true;
 }
 
 thread_local std::mt19937_64 tls_rng{std::random_device{}()};
 
 }  // namespace
+
+std::vector<std::string> endpoint_parameters(const EndpointConfig& endpoint, const ProviderKind* kind) {
+  if (!endpoint.supported_parameters.empty()) return endpoint.supported_parameters;
+  return kind ? kind->capabilities.parameters : all_request_parameters();
+}
 
 ModelRef parse_model_ref(const std::string& sent) {
   auto colon = sent.rfind(':');
@@ -115,7 +118,7 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
   for (const auto& e : model.endpoints) {
     auto impl = registry_->find(e.provider);
     const ProviderConfig* pc = config_->find_provider(e.provider);
-    if (impl && pc) c.push_back(Attempt{&model, &e, pc, impl});
+    if (impl && pc) c.push_back(Attempt{&model, &e, pc, impl, registry_->kind_of(e.provider)});
   }
   if (c.empty()) {
     std::string why;
@@ -132,14 +135,12 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
                   "{\"model\":" + json_quote(model.id) + ",\"filter\":" + json_quote(what) + "}");
     return {};
   };
-  // Several choices (n > 1) come only from OpenAI-compatible upstreams: the local engine
-  // and Anthropic's API produce one.
+  // Several choices (n > 1) come only from provider kinds that can answer with several.
   if (request.n > 1) {
-    std::erase_if(c, [](const Attempt& a) { return a.provider->kind != "openai"; });
+    std::erase_if(c, [](const Attempt& a) { return !a.kind || !a.kind->capabilities.multiple_choices; });
     if (c.empty())
       return fail(ErrorKind::invalid_argument,
-                  "n > 1 is not supported by any endpoint of model '" + model.id + "' (only OpenAI-compatible ones)",
-                  "{\"param\":\"n\"}");
+                  "n > 1 is not supported by any endpoint of model '" + model.id + "'", "{\"param\":\"n\"}");
   }
   if (ref.suffix == "free")
     if (auto r = apply(":free (zero-priced endpoints)", [](const Attempt& a) {
@@ -165,7 +166,7 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
       return std::unexpected(r.error());
   if (prefs.require_parameters)
     if (auto r = apply("provider.require_parameters (every parameter sent: " + join(request.parameters_sent) + ")",
-                       [&](const Attempt& a) { return supports_all(*a.endpoint, request.parameters_sent); });
+                       [&](const Attempt& a) { return supports_all(a, request.parameters_sent); });
         !r)
       return std::unexpected(r.error());
   if (prefs.data_collection == "deny")

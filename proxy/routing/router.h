@@ -21,6 +21,7 @@ struct Attempt {
   const EndpointConfig* endpoint = nullptr;
   const ProviderConfig* provider = nullptr;
   std::shared_ptr<Provider> impl;
+  const ProviderKind* kind = nullptr;
   EndpointId id() const { return EndpointId{model->id, provider->name, endpoint->upstream_model}; }
 };
 
@@ -37,6 +38,10 @@ ModelRef parse_model_ref(const std::string& sent);
 
 // The price the router compares: prompt + completion per token.
 inline billing::Picodollars blended_price(const EndpointConfig& e) { return e.pricing.blended(); }
+
+// The parameters an endpoint honours: the catalog's list when it gives one, else its
+// provider kind's (parameters the proxy itself handles, such as stream, are always fine).
+std::vector<std::string> endpoint_parameters(const EndpointConfig& endpoint, const ProviderKind* kind);
 
 class Router {
  public:

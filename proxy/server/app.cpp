@@ -37,7 +37,7 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
   app->config_ = options.config;
   if (!app->config_) return fail(ErrorKind::internal, "no configuration given");
 
-  std::string path = options.database_path.empty() ? app->config_->database_path : options.database_path;
+  std::string path = options.database_url.empty() ? app->config_->database_url : options.database_url;
   auto ledger = db::LedgerWriter::open(path);
   if (!ledger) return fail(ErrorKind::internal, "cannot open database " + path + ": " + ledger.error().message);
   app->ledger_ = std::move(*ledger);

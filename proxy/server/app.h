@@ -21,7 +21,7 @@ namespace switchyard::proxy {
 
 struct AppOptions {
   std::shared_ptr<const Config> config;
-  std::string database_path;          // overrides config->database_path when non-empty
+  std::string database_url;           // a store URL; overrides config->database_url when non-empty
   ProviderRegistry::Factory factory;  // overrides the default provider factory (tests)
   bool quiet = false;                 // no access log lines on stderr
 };
@@ -42,6 +42,7 @@ class App {
   KeyTable& keys() { return *keys_; }
   db::LedgerWriter& ledger() { return *ledger_; }
   const Router& router() const { return *router_; }
+  const ProviderRegistry& registry() const { return *registry_; }
   HealthTracker& health() { return *health_; }
   // Config loaded, database writable, at least one endpoint usable; the reason when not.
   Result<void> ready();

@@ -117,7 +117,7 @@ Result<std::string> db_path_from(const Args& a) {
   std::string config_path = a.get("config") ? *a.get("config") : "config.yaml";
   auto cfg = load_config(config_path);
   if (!cfg) return std::unexpected(cfg.error());
-  return (*cfg)->database_path;
+  return (*cfg)->database_url;
 }
 
 Result<std::unique_ptr<db::Store>> open_store(const std::string& path) {
@@ -224,14 +224,14 @@ int serve_main(int argc, char** argv, bool demo) {
 
   AppOptions opts;
   opts.config = *config;
-  if (auto* db = a.get("db")) opts.database_path = *db;
+  if (auto* db = a.get("db")) opts.database_url = *db;
   opts.quiet = a.has("quiet");
   auto app = App::create(opts);
   if (!app) return die(app.error().message);
 
   std::string demo_key;
   if (demo) {
-    std::string path = opts.database_path.empty() ? (*config)->database_path : opts.database_path;
+    std::string path = opts.database_url.empty() ? (*config)->database_url : opts.database_url;
     auto store = open_store(path);
     if (!store) return die(store.error().message);
     auto created = (*store)->create_key("demo");

@@ -36,7 +36,7 @@ class RunningProxy {
     if (!cfg) throw std::runtime_error("config: " + cfg.error().message);
     proxy::AppOptions opts;
     opts.config = *cfg;
-    opts.database_path = db_path_;
+    opts.database_url = db_path_;
     opts.factory = std::move(factory);
     opts.quiet = true;
     auto app = proxy::App::create(opts);

@@ -16,14 +16,6 @@ void write_error(httplib::Response& res, const Error& e) {
   res.set_content(error_body(e), kJsonContentType);
 }
 
-// Every parameter the proxy normalizes; an endpoint with no explicit list takes them all.
-const std::vector<std::string>& all_parameters() {
-  static const std::vector<std::string> all = {
-      "max_tokens", "temperature", "top_p", "top_k", "min_p", "top_a", "frequency_penalty", "presence_penalty",
-      "repetition_penalty", "seed", "stop", "logit_bias", "logprobs", "top_logprobs", "response_format", "tools",
-      "tool_choice", "parallel_tool_calls", "n", "user", "stream_options"};
-  return all;
-}
 
 // OpenRouter's pricing object: USD per token (and per request) as decimal strings.
 void write_pricing(JsonWriter& w, const billing::Pricing& p) {
@@ -39,11 +31,11 @@ void write_pricing(JsonWriter& w, const billing::Pricing& p) {
 
 }  // namespace
 
-std::vector<std::string> supported_parameters(const ModelConfig& model) {
+std::vector<std::string> supported_parameters(const ModelConfig& model, const ProviderRegistry& registry) {
   std::set<std::string> seen;
   std::vector<std::string> out;
   for (const auto& e : model.endpoints) {
-    const auto& list = e.supported_parameters.empty() ? all_parameters() : e.supported_parameters;
+    const auto list = endpoint_parameters(e, registry.kind_of(e.provider));
     for (const auto& p : list)
       if (seen.insert(p).second) out.push_back(p);
   }
@@ -75,7 +67,7 @@ void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
     w.field("is_moderated", false).end_object();
     w.field_null("per_request_limits");
     w.key("supported_parameters").begin_array();
-    for (const auto& s : supported_parameters(m)) w.value(s);
+    for (const auto& s : supported_parameters(m, app.registry())) w.value(s);
     w.end_array();
     w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
     w.end_object();
@@ -204,7 +196,7 @@ void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& 
     w.key("supported_parameters").begin_array();
     ModelConfig single = *m;
     single.endpoints = {e};
-    for (const auto& p : supported_parameters(single)) w.value(p);
+    for (const auto& p : supported_parameters(single, app.registry())) w.value(p);
     w.end_array();
     w.field("status", endpoint_status(h)).field("circuit", circuit_status_name(h.circuit));
     // Uptime as a percentage, as OpenRouter publishes it.

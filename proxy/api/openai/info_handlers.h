@@ -12,7 +12,7 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
 void handle_key(App& app, const httplib::Request& req, httplib::Response& res);
 
 // The parameters a model's endpoints accept (union), in OpenRouter's naming.
-std::vector<std::string> supported_parameters(const ModelConfig& model);
+std::vector<std::string> supported_parameters(const ModelConfig& model, const ProviderRegistry& registry);
 
 }  // namespace switchyard::proxy
 

@@ -35,7 +35,7 @@ TEST_CASE("a good config loads with prices in picodollars per token", "[config]"
   const Config& cfg = **c;
   CHECK(cfg.server.host == "0.0.0.0");
   CHECK(cfg.server.port == 9000);
-  CHECK(cfg.database_path == "/tmp/x.db");
+  CHECK(cfg.database_url == "/tmp/x.db");
   REQUIRE(cfg.providers.size() == 2);
   CHECK(cfg.providers[0].base_url == "https://example.test/v1");  // trailing slash trimmed
   CHECK(cfg.providers[0].api_key == "secret-value");
@@ -66,6 +66,8 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
       {"server: { port: 70000 }\nproviders: []\nmodels: []", "c.yaml:1: server.port: expected an integer in [0, 65535]"},
       {"providers: [{ name: x, kind: grpc, base_url: http://a }]\nmodels: []", "providers[0].kind: expected one of"},
       {"providers: [{ name: x, kind: openai }]\nmodels: []", "providers[0].base_url: expected a string (required)"},
+      {"providers: [{ name: x, kind: openai, base_url: http://a, model_path: m.gguf }]\nmodels: []",
+       "providers[0].model_path: expected one of the known keys"},
       {"providers: []\nmodels: [{ id: m, context_length: 10, endpoints: [{ provider: ghost, model: g }] }]",
        "models[0].endpoints[0].provider: expected the name of a provider"},
       {"providers: []\nmodels: [{ id: m, endpoints: [] }]", "models[0].context_length"},

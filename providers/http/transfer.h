@@ -19,7 +19,7 @@
 
 #include "providers/error.h"
 
-namespace switchyard::providers::openai_compat {
+namespace switchyard::providers::http {
 
 // An Error for a failed libcurl call, naming the statement, file and line (DESIGN.md §3).
 Error curl_call_error(const char* what, const char* statement, const char* file, int line);
@@ -29,13 +29,13 @@ Error curl_call_error(const char* what, const char* statement, const char* file,
 #define CURL_CHECK(stmt)                                                                          \
   do {                                                                                            \
     if (CURLcode curl_check_rc_ = (stmt); curl_check_rc_ != CURLE_OK)                             \
-      return std::unexpected(::switchyard::providers::openai_compat::curl_call_error(             \
+      return std::unexpected(::switchyard::providers::http::curl_call_error(             \
           curl_easy_strerror(curl_check_rc_), #stmt, __FILE__, __LINE__));                        \
   } while (0)
 #define CURLM_CHECK(stmt)                                                                         \
   do {                                                                                            \
     if (CURLMcode curlm_check_rc_ = (stmt); curlm_check_rc_ != CURLM_OK)                          \
-      return std::unexpected(::switchyard::providers::openai_compat::curl_call_error(             \
+      return std::unexpected(::switchyard::providers::http::curl_call_error(             \
           curl_multi_strerror(curlm_check_rc_), #stmt, __FILE__, __LINE__));                       \
   } while (0)
 
@@ -102,4 +102,4 @@ class Transfer {
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };
 
-}  // namespace switchyard::providers::openai_compat
+}  // namespace switchyard::providers::http

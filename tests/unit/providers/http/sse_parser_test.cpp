@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "providers/sse_parser.h"
+#include "providers/http/sse_parser.h"
 
-using switchyard::providers::SseEvent;
-using switchyard::providers::SseParser;
+using switchyard::providers::http::SseEvent;
+using switchyard::providers::http::SseParser;
 
 namespace {
 

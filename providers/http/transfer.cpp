@@ -1,10 +1,10 @@
-#include "providers/openai_compat/curl_transfer.h"
+#include "providers/http/transfer.h"
 
 #include <algorithm>
 #include <cctype>
 #include <mutex>
 
-namespace switchyard::providers::openai_compat {
+namespace switchyard::providers::http {
 
 using Clock = std::chrono::steady_clock;
 
@@ -254,4 +254,4 @@ Error Transfer::transport_error() const {
   return Error{ErrorKind::upstream_error, "connection to upstream lost mid-response: " + detail, 0, {}, 0};
 }
 
-}  // namespace switchyard::providers::openai_compat
+}  // namespace switchyard::providers::http

@@ -1,8 +1,8 @@
-#include "providers/sse_parser.h"
+#include "providers/http/sse_parser.h"
 
 #include <cstring>
 
-namespace switchyard::providers {
+namespace switchyard::providers::http {
 
 bool SseParser::over_cap(size_t extra) const {
   return line_.size() + data_.size() + event_.size() + extra > max_buffered_bytes_;
@@ -107,4 +107,4 @@ void SseParser::process_line(std::string_view line, std::vector<SseEvent>& out) 
 
 bool SseParser::has_pending() const { return !line_.empty() || has_fields_ || (at_stream_start_ && bom_matched_ > 0); }
 
-}  // namespace switchyard::providers
+}  // namespace switchyard::providers::http

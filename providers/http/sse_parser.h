@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace switchyard::providers {
+namespace switchyard::providers::http {
 
 struct SseEvent {
   std::string event;  // `event:` name; empty means the default type ("message")
@@ -57,4 +57,4 @@ class SseParser {
   std::string error_;
 };
 
-}  // namespace switchyard::providers
+}  // namespace switchyard::providers::http
