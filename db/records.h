@@ -55,6 +55,7 @@ struct UsageRecord {
   bool usage_estimated = false;  // tokens counted locally because upstream sent no usage
   std::string http_referer;
   std::string x_title;
+  std::string api;      // the API surface it came through: chat | completions | messages | responses
   int64_t created = 0;  // 0 when pushed: the ledger writer stamps the time it was pushed
   std::vector<AttemptRecord> attempts;
 

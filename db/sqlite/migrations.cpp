@@ -109,6 +109,11 @@ CREATE TABLE pricing_overrides (
   PRIMARY KEY (provider, upstream_model)
 ) WITHOUT ROWID;
 )sql"},
+
+    {5, "the API surface of each request", R"sql(
+-- chat | completions | messages | responses; '' for rows written before the column existed.
+ALTER TABLE usage ADD COLUMN api TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 std::expected<void, Error> apply_one(sqlite3* db, const Migration& m) {

@@ -20,7 +20,7 @@ constexpr const char* kUsageColumns =
     "generation_id, key_hash, model, provider, upstream_model, prompt_tokens, completion_tokens,"
     " cached_tokens, cache_write_tokens, cost_pico, status, error_message, latency_ms, total_ms,"
     " generation_ms, streamed, cancelled, finish_reason, native_finish_reason, usage_estimated,"
-    " http_referer, x_title, created";
+    " http_referer, x_title, created, api";
 
 UsageRecord read_usage(const Stmt& s) {
   UsageRecord r;
@@ -48,6 +48,7 @@ UsageRecord read_usage(const Stmt& s) {
   r.http_referer = s.col_text(i++);
   r.x_title = s.col_text(i++);
   r.created = s.col_int(i++);
+  r.api = s.col_text(i++);
   return r;
 }
 
@@ -59,7 +60,7 @@ void bind_usage(Stmt& s, const UsageRecord& r) {
   s.bind(11, r.status).bind(12, r.error_message).bind(13, r.latency_ms).bind(14, r.total_ms);
   s.bind(15, r.generation_ms).bind(16, r.streamed).bind(17, r.cancelled);
   s.bind(18, r.finish_reason).bind(19, r.native_finish_reason).bind(20, r.usage_estimated);
-  s.bind(21, r.http_referer).bind(22, r.x_title).bind(23, r.created);
+  s.bind(21, r.http_referer).bind(22, r.x_title).bind(23, r.created).bind(24, r.api);
 }
 
 constexpr const char* kKeyColumns =
@@ -212,7 +213,7 @@ std::expected<BatchResult, Error> SqliteStore::insert_usage_batch_locked(const s
   // (a retried batch whose first commit did land), so the first copy is the truth and the
   // rest of the batch goes on. CHECK/NOT NULL failures still abort: they are real bugs.
   DB_ASSIGN(ins, Stmt::prepare(db_, std::string("INSERT INTO usage (") + kUsageColumns +
-                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                         " ON CONFLICT (generation_id) DO NOTHING"));
   // OR REPLACE: a repeated attempt index is a caller bug, but must not cost the usage row.
   DB_ASSIGN(att, Stmt::prepare(db_, "INSERT OR REPLACE INTO attempts (generation_id, attempt, provider,"

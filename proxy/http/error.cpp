@@ -15,4 +15,23 @@ std::string error_body(const Error& error) {
   return w.take();
 }
 
+void send_error(httplib::Response& res, const Error& error, std::string body) {
+  res.status = http_status(error);
+  if (error.retry_after_seconds > 0) res.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  res.set_content(std::move(body), kJsonContentType);
+}
+
+void send_error(httplib::Response& res, const Error& error) { send_error(res, error, error_body(error)); }
+
+void send_json(httplib::Response& res, std::string body, int status) {
+  res.status = status;
+  res.set_content(std::move(body), kJsonContentType);
+}
+
+std::string header_or(const httplib::Request& req, const char* name, const char* fallback) {
+  if (req.has_header(name)) return req.get_header_value(name);
+  if (fallback && req.has_header(fallback)) return req.get_header_value(fallback);
+  return {};
+}
+
 }  // namespace switchyard::proxy

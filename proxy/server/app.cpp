@@ -1,75 +1,69 @@
 #include "proxy/server/app.h"
 
 #include <cstdio>
-#include <filesystem>
 
-#include "proxy/api/openai/chat_handler.h"
+#include "proxy/api/openai/routes.h"
 #include "proxy/http/error.h"
-#include "proxy/api/openai/info_handlers.h"
+#include "proxy/http/guarded.h"
+#include "proxy/server/health_routes.h"
 
 namespace switchyard::proxy {
 
 namespace {
 
-// Handlers never throw (they return errors as values); this wrapper is the last line, as
-// llama.cpp's server does with ex_wrapper: a stray exception becomes a 500 JSON error.
-template <class F>
-httplib::Server::Handler guarded(F f) {
-  return [f](const httplib::Request& req, httplib::Response& res) {
-    try {
-      f(req, res);
-    } catch (const std::exception& e) {
-      res.status = 500;
-      res.set_content(error_body(Error{ErrorKind::internal, std::string("Internal error: ") + e.what(), 0, {}, 0}),
-                      kJsonContentType);
-    } catch (...) {
-      res.status = 500;
-      res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), kJsonContentType);
-    }
-  };
+Result<std::unique_ptr<db::Store>> open_store(const std::string& url) {
+  auto s = db::open_store(url);
+  if (!s) return fail(ErrorKind::internal, "cannot open database " + url + ": " + s.error().message);
+  return std::move(*s);
+}
+
+HealthOptions health_options(const RoutingConfig& r) {
+  HealthOptions ho;
+  ho.circuit_failure_threshold = r.circuit_failure_threshold;
+  ho.circuit_cooldown_ms = r.circuit_cooldown_ms;
+  ho.flush_interval_ms = r.health_flush_interval_ms;
+  ho.retention_days = r.health_retention_days;
+  return ho;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<App>> App::create(AppOptions options) {
+  if (!options.config) return fail(ErrorKind::internal, "no configuration given");
   std::unique_ptr<App> app(new App());
-  app->options_ = options;
-  app->config_ = options.config;
-  if (!app->config_) return fail(ErrorKind::internal, "no configuration given");
-
-  std::string path = options.database_url.empty() ? app->config_->database_url : options.database_url;
-  auto ledger = db::LedgerWriter::open(path);
-  if (!ledger) return fail(ErrorKind::internal, "cannot open database " + path + ": " + ledger.error().message);
-  app->ledger_ = std::move(*ledger);
-  auto reader = db::open_store(path);
-  if (!reader) return fail(ErrorKind::internal, "cannot open database " + path + ": " + reader.error().message);
-  app->reader_ = std::move(*reader);
-  auto key_store = db::open_store(path);
-  if (!key_store) return fail(ErrorKind::internal, "cannot open database " + path + ": " + key_store.error().message);
-  app->keys_ = std::make_unique<KeyTable>(std::move(*key_store));
-  if (auto ok = app->keys_->load(); !ok) return std::unexpected(ok.error());
-
-  auto registry = ProviderRegistry::build(*app->config_, options.factory);
-  if (!registry) return std::unexpected(registry.error());
-  app->registry_ = std::move(*registry);
-  auto health_store = db::open_store(path);
-  if (!health_store)
-    return fail(ErrorKind::internal, "cannot open database " + path + ": " + health_store.error().message);
-  HealthOptions ho;
-  ho.circuit_failure_threshold = app->config_->routing.circuit_failure_threshold;
-  ho.circuit_cooldown_ms = app->config_->routing.circuit_cooldown_ms;
-  ho.flush_interval_ms = app->config_->routing.health_flush_interval_ms;
-  ho.retention_days = app->config_->routing.health_retention_days;
-  app->health_ = std::make_unique<HealthTracker>(ho, std::move(*health_store));
-  app->router_ = std::make_unique<Router>(app->config_, app->registry_, app->health_.get());
-  app->install_routes();
+  app->options_ = std::move(options);
+  if (auto ok = app->open_services(); !ok) return std::unexpected(ok.error());
+  app->configure_server();
+  app->mount_routes();
   return app;
 }
 
-App::~App() { stop(); }
+// One connection per user of the store: the ledger writer, the GET endpoints, the key
+// table and the health tracker each have their own, so none waits on another.
+Result<void> App::open_services() {
+  const Config& config = *options_.config;
+  database_url_ = options_.database_url.empty() ? config.database_url : options_.database_url;
+  auto ledger = db::LedgerWriter::open(database_url_);
+  if (!ledger) return fail(ErrorKind::internal, "cannot open database " + database_url_ + ": " + ledger.error().message);
+  ledger_ = std::move(*ledger);
+  auto reader = open_store(database_url_);
+  if (!reader) return std::unexpected(reader.error());
+  reader_ = std::move(*reader);
+  auto key_store = open_store(database_url_);
+  if (!key_store) return std::unexpected(key_store.error());
+  keys_ = std::make_unique<KeyTable>(std::move(*key_store));
+  if (auto ok = keys_->load(); !ok) return std::unexpected(ok.error());
+  auto health_store = open_store(database_url_);
+  if (!health_store) return std::unexpected(health_store.error());
+  health_ = std::make_unique<HealthTracker>(health_options(config.routing), std::move(*health_store));
+  auto catalog = build_catalog(options_.config, options_.factory, health_.get());
+  if (!catalog) return std::unexpected(catalog.error());
+  catalog_ = std::make_unique<CatalogHolder>(std::move(*catalog));
+  return {};
+}
 
-void App::install_routes() {
-  const ServerConfig& sc = config_->server;
+void App::configure_server() {
+  const ServerConfig& sc = options_.config->server;
   server_.new_task_queue = [n = sc.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
   server_.set_payload_max_length(static_cast<size_t>(sc.max_body_bytes));
   server_.set_read_timeout(std::chrono::milliseconds(sc.read_timeout_ms));
@@ -77,41 +71,30 @@ void App::install_routes() {
   server_.set_keep_alive_max_count(static_cast<size_t>(sc.keep_alive_max_count));
   server_.set_keep_alive_timeout(std::max<time_t>(1, sc.keep_alive_timeout_ms / 1000));
   server_.set_tcp_nodelay(true);
-
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(error_body(Error{ErrorKind::internal, "Internal error", 0, {}, 0}), kJsonContentType);
+    send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
   });
   // httplib answers some requests itself (no route, body too large): give those our shape.
   server_.set_error_handler([max = sc.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     Error e{ErrorKind::not_found, "No such endpoint: " + req.method + " " + req.path, 0, {}, 0};
     if (res.status == 413)
-      e = Error{ErrorKind::payload_too_large,
-                "Request body too large: the limit is " + std::to_string(max) + " bytes", 0, {}, 0};
+      e = Error{ErrorKind::payload_too_large, "Request body too large: the limit is " + std::to_string(max) + " bytes",
+                0, {}, 0};
     else if (res.status != 404)
       e = Error{ErrorKind::invalid_argument, "Bad request", res.status, {}, 0};
     res.set_content(error_body(e), kJsonContentType);
   });
-
-  for (const char* prefix : {"/v1", "/api/v1"}) {
-    std::string p = prefix;
-    server_.Post(p + "/chat/completions", guarded([this](const auto& req, auto& res) {
-                   handle_chat(*this, req, res, ChatEndpointOptions{false});
-                 }));
-    server_.Post(p + "/completions", guarded([this](const auto& req, auto& res) {
-                   handle_chat(*this, req, res, ChatEndpointOptions{true});
-                 }));
-    server_.Get(p + "/models", guarded([this](const auto& req, auto& res) { handle_models(*this, req, res); }));
-    server_.Get(p + "/generation", guarded([this](const auto& req, auto& res) { handle_generation(*this, req, res); }));
-    server_.Get(p + "/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
-    server_.Get(p + "/auth/key", guarded([this](const auto& req, auto& res) { handle_key(*this, req, res); }));
-    server_.Get(p + R"(/models/([^/]+)/([^/]+)/endpoints)",
-                guarded([this](const auto& req, auto& res) { handle_endpoints(*this, req, res); }));
-  }
-  server_.Get("/health/ready", guarded([this](const auto& req, auto& res) { handle_ready(*this, req, res); }));
-  server_.Get("/health/live", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJsonContentType); });
 }
+
+void App::mount_routes() {
+  PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), options_.quiet};
+  InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get()};
+  mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  mount_health_routes(server_, [this] { return ready(); });
+}
+
+App::~App() { stop(); }
 
 Result<int> App::bind(const std::string& host, int port) {
   int bound = port;
@@ -133,13 +116,32 @@ void App::stop() {
   if (health_) health_->flush();
 }
 
+Result<void> App::reload(std::shared_ptr<const Config> config) {
+  std::lock_guard lock(reload_mu_);
+  auto current = catalog_->current();
+  auto next = build_catalog(config, options_.factory, health_.get());
+  if (!next) return std::unexpected(next.error());
+  catalog_->replace(std::move(*next));
+  for (const auto& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (config->database_url != current->config->database_url)
+    std::fprintf(stderr, "warning: database settings change only at restart\n");
+  return {};
+}
+
+Result<void> App::reload_from_file() {
+  auto config = load_config(catalog_->current()->config->source_path);
+  if (!config) return std::unexpected(config.error());
+  return reload(*config);
+}
+
 Result<void> App::ready() {
-  auto writable = with_reader([](db::Store& s) { return s.check_writable(); });
+  auto writable = reader_->check_writable();
   if (!writable) return fail(ErrorKind::no_route, "database not writable: " + writable.error().message);
-  for (const auto& m : config_->models)
+  auto catalog = catalog_->current();
+  for (const auto& m : catalog->config->models)
     for (const auto& e : m.endpoints) {
-      const ProviderConfig* pc = config_->find_provider(e.provider);
-      if (pc && registry_->find(pc->name) && health_->would_admit(EndpointId{m.id, pc->name, e.upstream_model}))
+      const ProviderConfig* pc = catalog->config->find_provider(e.provider);
+      if (pc && catalog->providers->find(pc->name) && health_->would_admit(EndpointId{m.id, pc->name, e.upstream_model}))
         return {};
     }
   return fail(ErrorKind::no_route, "no usable endpoint: every provider is skipped or cooling down");

@@ -1,5 +1,7 @@
-// One running Switchyard: the immutable config and everything built from it, plus the
-// HTTP server. main.cpp, the integration tests and the benchmarks all start one of these.
+// The composition root (DESIGN.md §2): one running Switchyard. It opens the stores, builds
+// the services (key table, health tracker, ledger writer, the live catalog) and hands each
+// route table exactly the services it uses; no handler sees the App. main.cpp, the
+// integration tests and the benchmarks all start one of these.
 #pragma once
 
 #include <httplib.h>
@@ -11,18 +13,17 @@
 
 #include "db/ledger_writer.h"
 #include "db/store.h"
-#include "proxy/config/config.h"
-#include "proxy/routing/health.h"
 #include "proxy/auth/key_table.h"
-#include "proxy/routing/provider_registry.h"
-#include "proxy/routing/router.h"
+#include "proxy/config/config.h"
+#include "proxy/routing/catalog.h"
+#include "proxy/routing/health.h"
 
 namespace switchyard::proxy {
 
 struct AppOptions {
   std::shared_ptr<const Config> config;
   std::string database_url;           // a store URL; overrides config->database_url when non-empty
-  ProviderRegistry::Factory factory;  // overrides the default provider factory (tests)
+  ProviderRegistry::Factory factory;  // overrides each kind's provider factory (tests)
   bool quiet = false;                 // no access log lines on stderr
 };
 
@@ -38,35 +39,37 @@ class App {
   // Stops accepting, then flushes the ledger. Safe from a signal-watching thread.
   void stop();
 
-  const Config& config() const { return *config_; }
-  KeyTable& keys() { return *keys_; }
-  db::LedgerWriter& ledger() { return *ledger_; }
-  const Router& router() const { return *router_; }
-  const ProviderRegistry& registry() const { return *registry_; }
-  HealthTracker& health() { return *health_; }
+  // Live reload: builds a catalog from `config` and makes it current for new requests;
+  // requests in flight keep the one they started with. A config that cannot be built (a
+  // local model that does not load) is refused and the current one keeps serving.
+  // Settings that need a restart (server, database) are kept, with a warning each.
+  Result<void> reload(std::shared_ptr<const Config> config);
+  // Re-reads the file the current config came from (SIGHUP).
+  Result<void> reload_from_file();
+
   // Config loaded, database writable, at least one endpoint usable; the reason when not.
   Result<void> ready();
-  bool quiet() const { return options_.quiet; }
-  // A read connection for GET endpoints (guarded; WAL lets it read beside the writer).
-  template <class F>
-  auto with_reader(F&& f) {
-    std::lock_guard lock(reader_mu_);
-    return f(*reader_);
-  }
+
+  // For tests and benchmarks.
+  std::shared_ptr<const Catalog> catalog() const { return catalog_->current(); }
+  KeyTable& keys() { return *keys_; }
+  db::LedgerWriter& ledger() { return *ledger_; }
+  HealthTracker& health() { return *health_; }
 
  private:
   App() = default;
-  void install_routes();
+  Result<void> open_services();
+  void configure_server();
+  void mount_routes();
 
   AppOptions options_;
-  std::shared_ptr<const Config> config_;
+  std::string database_url_;
   std::unique_ptr<db::LedgerWriter> ledger_;
-  std::unique_ptr<db::Store> reader_;
-  std::mutex reader_mu_;
+  std::unique_ptr<db::Store> reader_;  // GET endpoints and the readiness probe
   std::unique_ptr<KeyTable> keys_;
-  std::shared_ptr<const ProviderRegistry> registry_;
   std::unique_ptr<HealthTracker> health_;
-  std::unique_ptr<Router> router_;
+  std::unique_ptr<CatalogHolder> catalog_;
+  std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;
   std::atomic<bool> stopped_{false};
 };

@@ -192,6 +192,26 @@ int ensure_demo_models(const Config& config) {
   return 0;
 }
 
+// SIGHUP re-reads the config file (a bad one is refused and the running one stays);
+// SIGINT and SIGTERM stop the server after the ledger is written.
+void watch_signals(const sigset_t& signals, App& app) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) return;
+    if (sig != SIGHUP) {
+      std::fprintf(stderr, "switchyard: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      app.stop();
+      return;
+    }
+    auto source = app.catalog()->config->source_path;
+    if (auto ok = app.reload_from_file(); ok)
+      std::fprintf(stderr, "switchyard: SIGHUP: configuration reloaded from %s\n", source.c_str());
+    else
+      std::fprintf(stderr, "switchyard: SIGHUP: %s; still serving the previous configuration\n",
+                   ok.error().message.c_str());
+  }
+}
+
 int serve_main(int argc, char** argv, bool demo) {
   Args a = parse_args(argc, argv, 2, {"quiet"});
   if (a.help) {
@@ -219,6 +239,7 @@ int serve_main(int argc, char** argv, bool demo) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -252,12 +273,7 @@ int serve_main(int argc, char** argv, bool demo) {
   std::fflush(stdout);
 
   App* appp = app->get();
-  std::thread watcher([&signals, appp] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::fprintf(stderr, "switchyard: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    appp->stop();
-  });
+  std::thread watcher([&signals, appp] { watch_signals(signals, *appp); });
   (*app)->serve();
   (*app)->stop();  // flushes the ledger
   // If serve() ended on its own, release the watcher.

@@ -1,5 +1,7 @@
 #include "proxy/api/openai/info_handlers.h"
 
+#include "proxy/routing/router.h"
+
 #include <algorithm>
 #include <set>
 
@@ -10,11 +12,6 @@
 namespace switchyard::proxy {
 
 namespace {
-
-void write_error(httplib::Response& res, const Error& e) {
-  res.status = http_status(e);
-  res.set_content(error_body(e), kJsonContentType);
-}
 
 
 // OpenRouter's pricing object: USD per token (and per request) as decimal strings.
@@ -42,10 +39,11 @@ std::vector<std::string> supported_parameters(const ModelConfig& model, const Pr
   return out;
 }
 
-void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
+void handle_models(const InfoServices& s, const httplib::Request&, httplib::Response& res) {
+  auto catalog = s.catalog->current();
   JsonWriter w;
   w.begin_object().key("data").begin_array();
-  for (const auto& m : app.config().models) {
+  for (const auto& m : catalog->config->models) {
     // The cheapest endpoint's prices stand for the model, as OpenRouter lists them.
     const EndpointConfig* cheapest = nullptr;
     for (const auto& e : m.endpoints)
@@ -67,32 +65,31 @@ void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
     w.field("is_moderated", false).end_object();
     w.field_null("per_request_limits");
     w.key("supported_parameters").begin_array();
-    for (const auto& s : supported_parameters(m, app.registry())) w.value(s);
+    for (const auto& p : supported_parameters(m, *catalog->providers)) w.value(p);
     w.end_array();
     w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
     w.end_object();
   }
   w.end_array().end_object();
-  res.set_content(w.take(), kJsonContentType);
+  send_json(res, w.take());
 }
 
-void handle_generation(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto key = app.keys().authenticate(req.get_header_value("Authorization"));
-  if (!key) return write_error(res, key.error());
+void handle_generation(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto key = s.keys->authenticate(req.get_header_value("Authorization"));
+  if (!key) return send_error(res, key.error());
   std::string id = req.get_param_value("id");
-  if (id.empty())
-    return write_error(res, Error{ErrorKind::invalid_argument, "Query parameter 'id' is required", 0, {}, 0});
-  auto row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+  if (id.empty()) return send_error(res, Error{ErrorKind::invalid_argument, "Query parameter 'id' is required", 0, {}, 0});
+  auto row = s.usage->get_generation(id);
   if (row && !*row) {
     // Rows are written asynchronously: a client asking right after its response may be
     // ahead of the writer. Wait for what is queued, then look once more.
-    app.ledger().flush();
-    row = app.with_reader([&](db::Store& s) { return s.get_generation(id); });
+    s.ledger->flush();
+    row = s.usage->get_generation(id);
   }
-  if (!row) return write_error(res, Error{ErrorKind::internal, "Cannot read the ledger", 0, {}, 0});
+  if (!row) return send_error(res, Error{ErrorKind::internal, "Cannot read the ledger", 0, {}, 0});
   // Another key's generation is as good as unknown: ids must not leak across keys.
   if (!*row || (*row)->key_hash != (*key)->key_hash)
-    return write_error(res, Error{ErrorKind::not_found, "Generation '" + id + "' not found", 0, {}, 0});
+    return send_error(res, Error{ErrorKind::not_found, "Generation '" + id + "' not found", 0, {}, 0});
   const db::UsageRecord& r = **row;
   JsonWriter w;
   w.begin_object().key("data").begin_object();
@@ -109,7 +106,7 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
   w.field("streamed", r.streamed).field("cancelled", r.cancelled).field("status", int64_t{r.status});
   w.field("finish_reason", r.finish_reason).field("native_finish_reason", r.native_finish_reason);
   w.field("usage_estimated", r.usage_estimated);
-  w.field("app", r.x_title).field("http_referer", r.http_referer);
+  w.field("app", r.x_title).field("http_referer", r.http_referer).field("api", r.api);
   if (!r.error_message.empty()) w.field("error", r.error_message);
   w.key("attempts").begin_array();
   for (const auto& a : r.attempts) {
@@ -120,12 +117,12 @@ void handle_generation(App& app, const httplib::Request& req, httplib::Response&
   }
   w.end_array();
   w.end_object().end_object();
-  res.set_content(w.take(), kJsonContentType);
+  send_json(res, w.take());
 }
 
-void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto key = app.keys().authenticate(req.get_header_value("Authorization"));
-  if (!key) return write_error(res, key.error());
+void handle_key(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto key = s.keys->authenticate(req.get_header_value("Authorization"));
+  if (!key) return send_error(res, key.error());
   const KeyEntry& k = **key;
   int64_t usage = k.usage_pico.load();
   int64_t limit = k.limit_pico.load();
@@ -141,7 +138,7 @@ void handle_key(App& app, const httplib::Request& req, httplib::Response& res) {
   }
   w.field("is_free_tier", false);
   w.end_object().end_object();
-  res.set_content(w.take(), kJsonContentType);
+  send_json(res, w.take());
 }
 
 }  // namespace switchyard::proxy
@@ -167,14 +164,11 @@ int64_t endpoint_status(const EndpointHealth& h) {
 
 }  // namespace
 
-void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& res) {
+void handle_endpoints(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
   std::string id = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
-  const ModelConfig* m = app.config().find_model(id);
-  if (!m) {
-    res.status = 404;
-    res.set_content(error_body(Error{ErrorKind::not_found, "Model '" + id + "' not found", 0, {}, 0}), kJsonContentType);
-    return;
-  }
+  auto catalog = s.catalog->current();
+  const ModelConfig* m = catalog->config->find_model(id);
+  if (!m) return send_error(res, Error{ErrorKind::not_found, "Model '" + id + "' not found", 0, {}, 0});
   JsonWriter w;
   w.begin_object().key("data").begin_object();
   w.field("id", m->id).field("name", m->name).field("created", m->created).field("description", m->description);
@@ -182,7 +176,7 @@ void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& 
   w.field_null("instruct_type").end_object();
   w.key("endpoints").begin_array();
   for (const auto& e : m->endpoints) {
-    EndpointHealth h = app.health().health(EndpointId{m->id, e.provider, e.upstream_model});
+    EndpointHealth h = s.health->health(EndpointId{m->id, e.provider, e.upstream_model});
     w.begin_object();
     w.field("name", e.provider + " | " + e.upstream_model);
     w.field("model_name", m->name).field("provider_name", e.provider).field("upstream_model", e.upstream_model);
@@ -196,7 +190,7 @@ void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& 
     w.key("supported_parameters").begin_array();
     ModelConfig single = *m;
     single.endpoints = {e};
-    for (const auto& p : supported_parameters(single, app.registry())) w.value(p);
+    for (const auto& p : supported_parameters(single, *catalog->providers)) w.value(p);
     w.end_array();
     w.field("status", endpoint_status(h)).field("circuit", circuit_status_name(h.circuit));
     // Uptime as a percentage, as OpenRouter publishes it.
@@ -211,19 +205,7 @@ void handle_endpoints(App& app, const httplib::Request& req, httplib::Response& 
     w.end_object();
   }
   w.end_array().end_object().end_object();
-  res.set_content(w.take(), kJsonContentType);
-}
-
-void handle_ready(App& app, const httplib::Request&, httplib::Response& res) {
-  auto ok = app.ready();
-  if (ok) {
-    res.set_content("{\"status\":\"ready\"}", kJsonContentType);
-    return;
-  }
-  res.status = 503;
-  JsonWriter w;
-  w.begin_object().field("status", "not_ready").field("reason", ok.error().message).end_object();
-  res.set_content(w.take(), kJsonContentType);
+  send_json(res, w.take());
 }
 
 }  // namespace switchyard::proxy

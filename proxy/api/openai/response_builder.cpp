@@ -198,15 +198,4 @@ std::string error_chunk_json(const ResponseMeta& meta, const Error& error) {
   return w.take();
 }
 
-int64_t estimate_tokens(size_t bytes) { return static_cast<int64_t>((bytes + 3) / 4); }
-
-int64_t estimate_prompt_tokens(const ChatRequest& r) {
-  size_t bytes = r.prompt.size() + r.tools_json.size();
-  for (const auto& m : r.messages) {
-    bytes += m.text.size() + 16;  // role and framing tokens
-    for (const auto& t : m.tool_calls) bytes += t.name.size() + t.arguments.size();
-  }
-  return estimate_tokens(bytes);
-}
-
 }  // namespace switchyard::proxy

@@ -58,9 +58,4 @@ std::string usage_chunk_json(const ResponseMeta& meta, const Usage& usage, billi
 // The in-stream error chunk: error{code,message} and finish_reason "error".
 std::string error_chunk_json(const ResponseMeta& meta, const Error& error);
 
-// Rough token count of a text (about 4 bytes per token), used only when an upstream
-// reports no usage; the ledger marks such rows usage_estimated.
-int64_t estimate_tokens(size_t bytes);
-int64_t estimate_prompt_tokens(const ChatRequest& request);
-
 }  // namespace switchyard::proxy
