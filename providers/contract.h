@@ -32,6 +32,10 @@ class Provider {
   virtual ~Provider() = default;
   // Never throws. Failures surface as the stream's first (error) event.
   virtual std::unique_ptr<EventStream> open(const OpenParams& params) = 0;
+  // The exact number of prompt tokens the request would take on this provider, for kinds
+  // that know their tokenizer (ProviderCapabilities::knows_tokenizer); an invalid_argument
+  // error for the others.
+  virtual Result<int64_t> count_prompt_tokens(const OpenParams& params);
 };
 
 }  // namespace switchyard

@@ -264,6 +264,15 @@ class LocalProvider final : public Provider {
     return std::make_unique<LocalStream>(std::move(*engine), std::move(*gen), logprobs, params.keep_going);
   }
 
+  Result<int64_t> count_prompt_tokens(const OpenParams& params) override {
+    if (!params.request) return fail(ErrorKind::internal, "local: count_prompt_tokens() without a request");
+    auto engine = get_engine();
+    if (!engine) return std::unexpected(engine.error());
+    auto ids = (*engine)->tokenize_prompt(to_generation_request(*params.request, 1, (*engine)->info().n_vocab));
+    if (!ids) return std::unexpected(submit_error(ids.error()));
+    return static_cast<int64_t>(ids->size());
+  }
+
  private:
   Result<std::shared_ptr<eng::Engine>> get_engine() {
     std::lock_guard lk(mu_);

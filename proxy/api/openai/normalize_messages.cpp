@@ -17,7 +17,7 @@ std::optional<element> member(object o, std::string_view key) {
 // One content part. Non-text parts are only checked for their shape; they travel on in
 // Message::content_json untouched.
 Status check_part(element part, const std::string& path, Message& message, bool& have_text) {
-  NORM_TRY(fields, normalize_detail::object(part, path));
+  NORM_TRY(fields, json_fields::object(part, path));
   std::string type_path = key_path(path, "type");
   auto type_element = member(fields, "type");
   if (!type_element) return invalid(type_path, "one of text, image_url, input_audio, file", "nothing");
@@ -34,7 +34,7 @@ Status check_part(element part, const std::string& path, Message& message, bool&
     std::string image_path = key_path(path, "image_url");
     auto image = member(fields, "image_url");
     if (!image) return invalid(image_path, "an object with a url", "nothing");
-    NORM_TRY(image_fields, normalize_detail::object(*image, image_path));
+    NORM_TRY(image_fields, json_fields::object(*image, image_path));
     auto url = member(image_fields, "url");
     if (!url) return invalid(key_path(image_path, "url"), "a non-empty string", "nothing");
     NORM_CHECK(non_empty_string(*url, key_path(image_path, "url")));
@@ -43,7 +43,7 @@ Status check_part(element part, const std::string& path, Message& message, bool&
     std::string payload_path = key_path(path, type);
     auto payload = member(fields, type);
     if (!payload) return invalid(payload_path, "an object", "nothing");
-    NORM_CHECK(normalize_detail::object(*payload, payload_path));
+    NORM_CHECK(json_fields::object(*payload, payload_path));
   }
   return {};
 }
@@ -78,7 +78,7 @@ Status parse_tool_calls(element e, const std::string& path, Message& message) {
   size_t k = 0;
   for (element call : calls) {
     std::string call_path = index_path(path, k++);
-    NORM_TRY(fields, normalize_detail::object(call, call_path));
+    NORM_TRY(fields, json_fields::object(call, call_path));
     ToolCall tool_call;
     auto id = member(fields, "id");
     if (!id) return invalid(key_path(call_path, "id"), "a non-empty string", "nothing");
@@ -88,7 +88,7 @@ Status parse_tool_calls(element e, const std::string& path, Message& message) {
     std::string function_path = key_path(call_path, "function");
     auto function = member(fields, "function");
     if (!function) return invalid(function_path, "an object with name and arguments", "nothing");
-    NORM_TRY(function_fields, normalize_detail::object(*function, function_path));
+    NORM_TRY(function_fields, json_fields::object(*function, function_path));
     auto name = member(function_fields, "name");
     if (!name) return invalid(key_path(function_path, "name"), "a non-empty string", "nothing");
     NORM_TRY(name_text, non_empty_string(*name, key_path(function_path, "name")));
@@ -103,7 +103,7 @@ Status parse_tool_calls(element e, const std::string& path, Message& message) {
 }
 
 Result<Message> parse_message(element e, const std::string& path) {
-  NORM_TRY(fields, normalize_detail::object(e, path));
+  NORM_TRY(fields, json_fields::object(e, path));
   Message message;
   std::string role_path = key_path(path, "role");
   auto role = member(fields, "role");

@@ -1,11 +1,10 @@
-// Typed getters for normalization: each checks one JSON value and, on a mismatch, says
-// which field, what it accepts and what it got.
+// Typed getters shared by the ingress parsers (json_fields.h).
 #include <charconv>
 
 #include "providers/json_writer.h"
-#include "proxy/api/openai/normalize_detail.h"
+#include "proxy/api/common/json_fields.h"
 
-namespace switchyard::proxy::normalize_detail {
+namespace switchyard::proxy::json_fields {
 
 namespace {
 
@@ -200,4 +199,4 @@ Result<std::vector<std::string>> string_array(element e, std::string_view param,
   return out;
 }
 
-}  // namespace switchyard::proxy::normalize_detail
+}  // namespace switchyard::proxy::json_fields
