@@ -38,17 +38,62 @@ struct ActivityQuery {
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
-  // A new key; the plaintext is returned once and only its hash is stored.
-  virtual std::expected<CreatedKey, Error> create_key(const std::string& name,
-                                                      std::optional<int64_t> limit_pico = std::nullopt) = 0;
-  // The key row with usage_pico summed from the ledger; nullopt when no such hash.
+  // A new key; the plaintext is returned once and only its hash is stored. `audit`, when
+  // given, is written in the same transaction.
+  virtual std::expected<CreatedKey, Error> create_key(const NewKey& key, const AuditEntry* audit = nullptr) = 0;
+  std::expected<CreatedKey, Error> create_key(const std::string& name, std::optional<int64_t> limit_pico = std::nullopt) {
+    return create_key(NewKey{name, limit_pico, "", std::nullopt, false, {}, {}, {}});
+  }
+  // The key row (deleted ones too, flagged) with usage_pico summed from the ledger.
   virtual std::expected<std::optional<ApiKeyRow>, Error> find_key(const std::string& key_hash) = 0;
-  virtual std::expected<std::vector<ApiKeyRow>, Error> list_keys() = 0;
-  // false when no such key.
-  virtual std::expected<bool, Error> set_key_disabled(const std::string& key_hash, bool disabled) = 0;
-  virtual std::expected<bool, Error> set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) = 0;
-  // key_hash -> sum of cost_pico, for loading the in-memory limit table at start.
-  virtual std::expected<std::map<std::string, int64_t>, Error> usage_totals() = 0;
+  // Oldest first.
+  virtual std::expected<std::vector<ApiKeyRow>, Error> list_keys(const KeyListQuery& q = {}) = 0;
+  // Applies the patch and returns the updated row; nullopt when no such (undeleted) key.
+  virtual std::expected<std::optional<ApiKeyRow>, Error> update_key(const std::string& key_hash, const KeyPatch& patch,
+                                                                    const AuditEntry* audit = nullptr) = 0;
+  // false when no such (undeleted) key.
+  virtual std::expected<bool, Error> delete_key(const std::string& key_hash, const AuditEntry* audit = nullptr) = 0;
+  // Rows changed (created, updated, deleted) at or after `since_ms`: how a running server
+  // picks up changes made by the CLI or another instance.
+  virtual std::expected<std::vector<ApiKeyRow>, Error> keys_changed_since(int64_t since_ms) = 0;
+  // key_hash -> sum of cost_pico over rows created at or after `since_ms` (0: all time).
+  virtual std::expected<std::map<std::string, int64_t>, Error> usage_totals(int64_t since_ms = 0) = 0;
+  // One key's spend since `since_ms`.
+  virtual std::expected<int64_t, Error> key_usage_since(const std::string& key_hash, int64_t since_ms) = 0;
+
+  std::expected<bool, Error> set_key_disabled(const std::string& key_hash, bool disabled) {
+    KeyPatch p;
+    p.disabled = disabled;
+    auto r = update_key(key_hash, p);
+    if (!r) return std::unexpected(r.error());
+    return r->has_value();
+  }
+  std::expected<bool, Error> set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) {
+    KeyPatch p;
+    p.limit_pico = limit_pico;
+    auto r = update_key(key_hash, p);
+    if (!r) return std::unexpected(r.error());
+    return r->has_value();
+  }
+};
+
+// Prices with their history: rows are only ever added; the one in force for an endpoint at
+// time t is the one with the latest effective_from <= t (the highest id among equals).
+class PricingStore {
+ public:
+  virtual ~PricingStore() = default;
+  // Returns the row with its id (and created stamped).
+  virtual std::expected<PriceRow, Error> add_price(const PriceRow& price, const AuditEntry* audit = nullptr) = 0;
+  // Rows with id > after_id, by id (0: all of them).
+  virtual std::expected<std::vector<PriceRow>, Error> prices_after(int64_t after_id = 0) = 0;
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  virtual std::expected<AuditEntry, Error> append_audit(const AuditEntry& entry) = 0;
+  // Newest first.
+  virtual std::expected<std::vector<AuditEntry>, Error> list_audit(const AuditQuery& q = {}) = 0;
 };
 
 class UsageStore {
@@ -78,7 +123,7 @@ class HealthStore {
 };
 
 // One connection to the store, with every part of it.
-class Store : public KeyStore, public UsageStore, public HealthStore {
+class Store : public KeyStore, public UsageStore, public HealthStore, public PricingStore, public AuditStore {
  public:
   // The schema version this store is at (the last migration applied).
   virtual std::expected<int, Error> schema_version() = 0;

@@ -114,6 +114,55 @@ CREATE TABLE pricing_overrides (
 -- chat | completions | messages | responses; '' for rows written before the column existed.
 ALTER TABLE usage ADD COLUMN api TEXT NOT NULL DEFAULT '';
 )sql"},
+
+    {6, "operator API: managed keys, prices with history, audit, insurance", R"sql(
+ALTER TABLE api_keys ADD COLUMN management INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN limit_reset TEXT NOT NULL DEFAULT ''
+  CHECK (limit_reset IN ('', 'daily', 'weekly', 'monthly'));   -- UTC windows; weeks start on Monday
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;             -- unix ms; NULL = never
+ALTER TABLE api_keys ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;  -- kept: its usage rows stay
+-- Rate limits: NULL = the config's default, 0 = none for this key.
+ALTER TABLE api_keys ADD COLUMN rpm INTEGER CHECK (rpm IS NULL OR rpm >= 0);
+ALTER TABLE api_keys ADD COLUMN tpm INTEGER CHECK (tpm IS NULL OR tpm >= 0);
+ALTER TABLE api_keys ADD COLUMN max_concurrent INTEGER CHECK (max_concurrent IS NULL OR max_concurrent >= 0);
+UPDATE api_keys SET updated = created;
+CREATE INDEX api_keys_updated ON api_keys (updated);
+
+-- Never used: admin prices are the history below.
+DROP TABLE pricing_overrides;
+-- Rows are only added; the price in force at time t is the latest effective_from <= t.
+CREATE TABLE prices (
+  id               INTEGER PRIMARY KEY,
+  model            TEXT NOT NULL,           -- public model id
+  provider         TEXT NOT NULL,
+  upstream_model   TEXT NOT NULL,
+  prompt_pico      INTEGER NOT NULL CHECK (prompt_pico >= 0),      -- per token
+  completion_pico  INTEGER NOT NULL CHECK (completion_pico >= 0),  -- per token
+  request_pico     INTEGER NOT NULL CHECK (request_pico >= 0),     -- per request
+  cache_read_pico  INTEGER CHECK (cache_read_pico IS NULL OR cache_read_pico >= 0),
+  cache_write_pico INTEGER CHECK (cache_write_pico IS NULL OR cache_write_pico >= 0),
+  effective_from   INTEGER NOT NULL,        -- unix ms
+  created          INTEGER NOT NULL,
+  source           TEXT NOT NULL CHECK (source IN ('config', 'api')),
+  set_by           TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX prices_endpoint ON prices (model, provider, upstream_model, effective_from);
+
+CREATE TABLE audit_log (
+  id      INTEGER PRIMARY KEY,
+  created INTEGER NOT NULL,
+  actor   TEXT NOT NULL,                  -- a management key's label, or "cli"
+  action  TEXT NOT NULL,                  -- key.create | key.update | key.delete | price.set
+  target  TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'      -- the change, as JSON
+);
+CREATE INDEX audit_log_created ON audit_log (created);
+
+ALTER TABLE usage ADD COLUMN price_id INTEGER;                  -- the prices row it was billed at
+ALTER TABLE usage ADD COLUMN insured INTEGER NOT NULL DEFAULT 0;  -- zero-completion insurance applied
+ALTER TABLE usage ADD COLUMN waived_pico INTEGER NOT NULL DEFAULT 0 CHECK (waived_pico >= 0);
+)sql"},
 };
 
 std::expected<void, Error> apply_one(sqlite3* db, const Migration& m) {

@@ -19,12 +19,21 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  std::expected<CreatedKey, Error> create_key(const std::string& name, std::optional<int64_t> limit_pico) override;
+  using KeyStore::create_key;
+  std::expected<CreatedKey, Error> create_key(const NewKey& key, const AuditEntry* audit) override;
   std::expected<std::optional<ApiKeyRow>, Error> find_key(const std::string& key_hash) override;
-  std::expected<std::vector<ApiKeyRow>, Error> list_keys() override;
-  std::expected<bool, Error> set_key_disabled(const std::string& key_hash, bool disabled) override;
-  std::expected<bool, Error> set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) override;
-  std::expected<std::map<std::string, int64_t>, Error> usage_totals() override;
+  std::expected<std::vector<ApiKeyRow>, Error> list_keys(const KeyListQuery& q) override;
+  std::expected<std::optional<ApiKeyRow>, Error> update_key(const std::string& key_hash, const KeyPatch& patch,
+                                                            const AuditEntry* audit) override;
+  std::expected<bool, Error> delete_key(const std::string& key_hash, const AuditEntry* audit) override;
+  std::expected<std::vector<ApiKeyRow>, Error> keys_changed_since(int64_t since_ms) override;
+  std::expected<std::map<std::string, int64_t>, Error> usage_totals(int64_t since_ms) override;
+  std::expected<int64_t, Error> key_usage_since(const std::string& key_hash, int64_t since_ms) override;
+
+  std::expected<PriceRow, Error> add_price(const PriceRow& price, const AuditEntry* audit) override;
+  std::expected<std::vector<PriceRow>, Error> prices_after(int64_t after_id) override;
+  std::expected<AuditEntry, Error> append_audit(const AuditEntry& entry) override;
+  std::expected<std::vector<AuditEntry>, Error> list_audit(const AuditQuery& q) override;
 
   std::expected<BatchResult, Error> insert_usage_batch(const std::vector<UsageRecord>& records) override;
   std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id) override;

@@ -152,7 +152,12 @@ TEST_CASE("the schema has the columns the proxy relies on", "[db][migrations]") 
   has_all("health_minutes", {"provider", "model", "upstream_model", "minute", "requests", "failures",
                              "ttft_ms_sum", "ttft_count", "tokens", "gen_ms", "latency_hist"});
   has_all("circuit_state", {"provider", "upstream_model", "consecutive_failures", "open_until_ms"});
-  has_all("pricing_overrides", {"provider", "upstream_model", "prompt_pico", "completion_pico"});
+  has_all("prices", {"id", "model", "provider", "upstream_model", "prompt_pico", "completion_pico", "request_pico",
+                     "cache_read_pico", "cache_write_pico", "effective_from", "source"});
+  has_all("audit_log", {"id", "created", "actor", "action", "target", "details"});
+  has_all("api_keys", {"management", "limit_reset", "expires_at", "updated", "deleted", "rpm", "tpm", "max_concurrent"});
+  has_all("usage", {"api", "price_id", "insured", "waived_pico"});
+  CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'pricing_overrides'") == 0);
   CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage'"
                    " AND sql LIKE '%key_hash%'") >= 1);
   CHECK(raw.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage'"
