@@ -17,6 +17,15 @@ inline int64_t now_unix_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// One endpoint of the catalog: a public model served by a provider's upstream model. Health
+// buckets, circuits and prices are kept per endpoint.
+struct EndpointKey {
+  std::string model;  // public model id
+  std::string provider;
+  std::string upstream_model;
+  auto operator<=>(const EndpointKey&) const = default;
+};
+
 // One upstream try of a request (routing: ordered attempts until one yields a first event).
 struct AttemptRecord {
   int attempt = 0;  // 0-based order tried

@@ -1,62 +1,79 @@
-// The in-memory key table (DESIGN.md §1: auth is a hash lookup, limits are checked against
-// in-memory totals kept in step with the ledger). Misses fall back to the database so keys
-// created by `switchyard keys create` while the server runs work at once.
+// The in-memory key table (DESIGN.md §1): authentication is a hash lookup; budgets and
+// rate limits are checked against in-memory state kept in step with the ledger.
+//  * Misses fall back to the store, so a key created elsewhere works at once.
+//  * A poll thread picks up keys changed elsewhere (the CLI, another instance) every
+//    poll_interval_ms: a disabled, deleted or re-limited key is honoured within that.
+//  * refresh(hash) re-reads one key now (after an admin change on this instance).
 #pragma once
 
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "db/store.h"
 #include "providers/error.h"
+#include "proxy/auth/key_entry.h"
 
 namespace switchyard::proxy {
 
-struct KeyEntry {
-  std::string key_hash;
-  std::string name;
-  std::string label;
-  std::atomic<int64_t> limit_pico{-1};  // -1 = unlimited (atomics: admin changes race reads)
-  std::atomic<bool> disabled{false};
-  std::atomic<int64_t> usage_pico{0};  // ledger total + what is queued for it
+struct KeyTableOptions {
+  int64_t poll_interval_ms = 1000;  // <= 0: no poll thread (tests call poll_changes())
+  std::function<int64_t()> now_ms;  // the clock for expiry and budget windows; default: real time
 };
 
 class KeyTable {
  public:
-  // `store` is a read connection of the KeyTable's own (misses and reloads).
-  explicit KeyTable(std::unique_ptr<db::KeyStore> store);
+  // `store` is a connection of the KeyTable's own.
+  explicit KeyTable(std::unique_ptr<db::KeyStore> store, KeyTableOptions options = {});
+  ~KeyTable();
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
 
-  // Loads every key with its usage total.
+  // Loads every key with its usage, and starts polling.
   Result<void> load();
 
-  // Authorization header value → the key's entry. 401 when missing, unknown or disabled.
+  // `Authorization` header value -> the key's entry. 401 when missing, malformed, unknown,
+  // deleted, disabled or expired (the message says which).
   Result<std::shared_ptr<KeyEntry>> authenticate(std::string_view authorization_header);
 
-  // 402 when the key has a limit and has used all of it.
-  static Result<void> check_limit(const KeyEntry& key);
+  // Re-reads one key from the store now.
+  void refresh(const std::string& key_hash);
+  // Applies every key changed in the store since the last poll.
+  void poll_changes();
 
-  // Called when a usage record is queued for the ledger.
-  static void add_usage(KeyEntry& key, int64_t cost_pico) { key.usage_pico.fetch_add(cost_pico); }
-
-  // Re-reads one key (after an admin change).
-  void invalidate(const std::string& key_hash);
+  int64_t now() const { return now_ms_(); }
 
  private:
   std::shared_ptr<KeyEntry> lookup_db(const std::string& hash);
+  std::shared_ptr<KeyEntry> entry_for(const db::ApiKeyRow& row);
+  void apply(const db::ApiKeyRow& row);
+  Result<void> check_usable(const KeyEntry& entry) const;
+  void poll_loop(int64_t interval_ms);
 
   std::unique_ptr<db::KeyStore> store_;
   std::mutex store_mu_;
+  std::function<int64_t()> now_ms_;
+  int64_t poll_interval_ms_;
+  int64_t last_poll_ms_ = 0;  // store time (the store stamps `updated` with real time)
+
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<KeyEntry>> keys_;
-  // Unknown hashes seen recently, so a client hammering with a bad key does not hit SQLite
-  // each time. Entries expire after a few seconds (a key created meanwhile then works).
+  // Unknown hashes seen recently, so a client hammering with a bad key does not hit the
+  // store each time. Entries expire after a few seconds; a key created meanwhile is added
+  // by the poll anyway.
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_;
+
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  bool stopping_ = false;
+  std::thread poll_thread_;
 };
 
 }  // namespace switchyard::proxy

@@ -12,4 +12,15 @@ Picodollars cost_of(const Usage& u, const Pricing& p) {
          p.completion * u.completion_tokens + p.request;
 }
 
+Charge charge_for(const Usage& usage, const Pricing& pricing, bool insured_model, bool failed) {
+  Picodollars cost = cost_of(usage, pricing);
+  if (insured_model && (usage.completion_tokens == 0 || failed)) return Charge{kZeroCost, cost, true};
+  return Charge{cost, kZeroCost, false};
+}
+
+Picodollars worst_case_cost(int64_t prompt_tokens, int64_t max_completion_tokens, const Pricing& p) {
+  Picodollars prompt = std::max({p.prompt, p.cache_read.value_or(p.prompt), p.cache_write.value_or(p.prompt)});
+  return prompt * prompt_tokens + p.completion * max_completion_tokens + p.request;
+}
+
 }  // namespace switchyard::billing

@@ -25,4 +25,19 @@ struct Pricing {
 // tokens at the completion price, plus the per-request price.
 Picodollars cost_of(const Usage& usage, const Pricing& pricing);
 
+// What a request is charged. Zero-completion insurance (as on OpenRouter): when the model
+// has it and the request produced no completion tokens or ended in an error, it is billed
+// $0 and the cost it would have had is waived (and shown on its usage row).
+struct Charge {
+  Picodollars cost;
+  Picodollars waived;
+  bool insured = false;
+};
+Charge charge_for(const Usage& usage, const Pricing& pricing, bool insured_model, bool failed);
+
+// The most one request can cost at `pricing`: every prompt token at the dearest prompt-side
+// price (cache writes may cost more than plain prompt tokens), every allowed completion token,
+// and the request price.
+Picodollars worst_case_cost(int64_t prompt_tokens, int64_t max_completion_tokens, const Pricing& pricing);
+
 }  // namespace switchyard::billing

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,9 @@ namespace switchyard::proxy {
 // (UpstreamEndpoint: upstream_model, max_completion_tokens) is handed to it as is.
 struct EndpointConfig : UpstreamEndpoint {
   std::string provider;  // ProviderConfig::name
-  billing::Pricing pricing;
+  // The price config.yaml gives (seeding the pricing book); nullopt: none given here, so the
+  // endpoint is routed only once the admin API prices it.
+  std::optional<billing::Pricing> pricing;
   int64_t context_length = 0;  // 0 = model's
   std::string quantization;    // e.g. fp8, q4_k_m, unknown
   std::vector<std::string> supported_parameters;  // empty = what the provider kind supports
@@ -28,6 +31,9 @@ struct ModelConfig {
   int64_t context_length = 0;
   int64_t max_completion_tokens = 0;
   int64_t created = 0;
+  // As on OpenRouter: a request that produced no completion tokens (an empty output, or a
+  // finish of `error`) is billed $0, and its row says what was waived.
+  bool zero_completion_insurance = true;
   std::vector<EndpointConfig> endpoints;
 };
 

@@ -38,6 +38,14 @@ void read_routing(ConfigReader& r, const Node& n, RoutingConfig& rc) {
   r.integer(n, "routing", "health_retention_days", rc.health_retention_days, 1, 3650);
 }
 
+void read_rate_limits(ConfigReader& r, const Node& n, RateLimitDefaults& d) {
+  if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "rate_limits")) return;
+  r.check_keys(n, "rate_limits", {"rpm", "tpm", "max_concurrent"});
+  r.integer(n, "rate_limits", "rpm", d.rpm, 0, 1000000000);
+  r.integer(n, "rate_limits", "tpm", d.tpm, 0, int64_t{1} << 50);
+  r.integer(n, "rate_limits", "max_concurrent", d.max_concurrent, 0, 1000000);
+}
+
 void read_database(ConfigReader& r, const Node& n, std::string& url) {
   if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "database")) return;
   r.check_keys(n, "database", {"path", "url"});
@@ -71,8 +79,9 @@ void read_price(ConfigReader& r, const Node& n, const std::string& p, const std:
   else out = *pico;
 }
 
-void read_pricing(ConfigReader& r, const Node& pr, const std::string& pp, billing::Pricing& pricing) {
+void read_pricing(ConfigReader& r, const Node& pr, const std::string& pp, std::optional<billing::Pricing>& out) {
   if (!pr.IsDefined() || pr.IsNull() || !r.expect_map(pr, pp)) return;
+  billing::Pricing& pricing = out.emplace();
   r.check_keys(pr, pp, {"prompt", "completion", "request", "cache_read", "cache_write"});
   read_price(r, pr, pp, "prompt", pricing.prompt);
   read_price(r, pr, pp, "completion", pricing.completion);
@@ -101,7 +110,9 @@ void read_endpoint(ConfigReader& r, const Node& n, const std::string& p, Endpoin
 
 void read_model(ConfigReader& r, const Node& n, const std::string& p, ModelConfig& m) {
   if (!r.expect_map(n, p)) return;
-  r.check_keys(n, p, {"id", "name", "description", "context_length", "max_completion_tokens", "created", "endpoints"});
+  r.check_keys(n, p,
+               {"id", "name", "description", "context_length", "max_completion_tokens", "created",
+                "zero_completion_insurance", "endpoints"});
   r.string(n, p, "id", m.id, true);
   if (r.ok() && (m.id.empty() || m.id.find(':') != std::string::npos))
     r.fail(ConfigReader::join(p, "id"), "a model id without ':' (suffixes like :nitro are added by clients)", n["id"]);
@@ -111,6 +122,7 @@ void read_model(ConfigReader& r, const Node& n, const std::string& p, ModelConfi
   r.integer(n, p, "context_length", m.context_length, 1, int64_t{1} << 30);
   r.integer(n, p, "max_completion_tokens", m.max_completion_tokens, 0, int64_t{1} << 30);
   r.integer(n, p, "created", m.created, 0, int64_t{1} << 40);
+  r.boolean(n, p, "zero_completion_insurance", m.zero_completion_insurance);
   if (m.context_length == 0)
     r.fail(ConfigReader::join(p, "context_length"), "a positive integer (required)", n["context_length"]);
   Node eps = n["endpoints"];
@@ -187,8 +199,9 @@ void resolve_secrets(std::vector<ProviderConfig> all, const LoadConfigOptions& o
 
 void read_root(ConfigReader& r, const Node& root, const LoadConfigOptions& options, Config& cfg) {
   if (!root.IsMap()) return r.fail("(top level)", "a mapping with server, database, providers, models", root);
-  r.check_keys(root, "", {"server", "database", "routing", "providers", "models"});
+  r.check_keys(root, "", {"server", "database", "routing", "rate_limits", "providers", "models"});
   read_routing(r, root["routing"], cfg.routing);
+  read_rate_limits(r, root["rate_limits"], cfg.rate_limits);
   if (root["server"].IsDefined()) read_server(r, root["server"], cfg.server);
   read_database(r, root["database"], cfg.database_url);
   std::vector<ProviderConfig> providers = read_providers(r, root["providers"]);

@@ -32,11 +32,19 @@ struct RoutingConfig {
   int64_t health_retention_days = 30;
 };
 
+// Per-key rate limits for keys that set none of their own (0 = no limit).
+struct RateLimitDefaults {
+  int64_t rpm = 0;             // requests per sliding minute
+  int64_t tpm = 0;             // prompt + completion tokens per sliding minute
+  int64_t max_concurrent = 0;  // requests in flight at once
+};
+
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
   std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
   RoutingConfig routing;
+  RateLimitDefaults rate_limits;
   // Providers whose secret is set (or that need none). Skipped ones are listed in
   // `skipped_providers` with the reason, and their endpoints removed from models.
   std::vector<ProviderConfig> providers;

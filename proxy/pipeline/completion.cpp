@@ -5,6 +5,7 @@
 #include "proxy/http/client_channel.h"
 #include "proxy/http/error.h"
 #include "proxy/pipeline/attempts.h"
+#include "proxy/pipeline/budget.h"
 #include "proxy/pipeline/drain.h"
 #include "proxy/pipeline/usage_estimate.h"
 
@@ -47,10 +48,34 @@ void attribute(db::UsageRecord& r, const httplib::Request& req) {
   r.x_title = header_or(req, "X-Title", "X-OpenRouter-Title");
 }
 
-// Everything up to an opened attempt; nullopt once an error reply is written.
+Error management_key_refused() {
+  return Error{ErrorKind::forbidden, "Management keys can only call the admin API (/api/v1/keys, /api/v1/admin/...)",
+               0, {}, 0};
+}
+
+// Rate limits, then the budget: both before anything goes upstream.
+Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& plan, RequestLedger& ledger,
+                   httplib::Response& res) {
+  KeySettings settings = ledger.key()->settings();
+  RateLimits limits = effective_limits(settings, d.catalog->config->rate_limits);
+  if (limits.any() && s.limiter) {
+    auto admission = s.limiter->admit(ledger.key()->key_hash, limits, estimate_prompt_tokens(*d.request));
+    if (!admission) return std::unexpected(admission.error());
+    for (const auto& [name, value] : admission->headers) res.set_header(name, value);
+    ledger.admitted(std::move(*admission));
+  }
+  if (!settings.limit_pico) return {};
+  auto held = ledger.key()->reserve(worst_case_for(plan, *d.request), s.now_ms());
+  if (!held) return std::unexpected(held.error());
+  ledger.hold(*held);
+  return {};
+}
+
+// Everything up to an opened attempt; nullptr once an error reply is written.
 std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& format, const httplib::Request& req,
                                httplib::Response& res) {
-  auto ledger = std::make_shared<RequestLedger>(LedgerServices{s.ledger, s.health, s.quiet}, format.api());
+  auto ledger = std::make_shared<RequestLedger>(LedgerServices{s.ledger, s.health, s.limiter, s.now_ms, s.quiet},
+                                                format.api());
   auto reject = [&](const Error& e) -> std::shared_ptr<Drain> {
     ledger->finish_error(e);
     send_error(res, e, format.error_body(e));
@@ -61,7 +86,7 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   ledger->set_key(*key);
   attribute(ledger->record(), req);
   res.set_header("X-Generation-Id", ledger->generation_id());
-  if (auto ok = KeyTable::check_limit(**key); !ok) return reject(ok.error());
+  if ((*key)->settings().management) return reject(management_key_refused());
 
   auto parsed = format.parse(req.body);
   if (!parsed) return reject(parsed.error());
@@ -73,6 +98,7 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   d->catalog = s.catalog->current();  // held to the end: a reload never changes it mid-request
   auto plan = d->catalog->router->plan(*d->request);
   if (!plan) return reject(plan.error());
+  if (auto ok = admit(s, *d, *plan, *ledger, res); !ok) return reject(ok.error());
   d->sink = format.sink(*d->request);
   d->channel = std::make_shared<ClientChannel>(d->sink->keep_alive());
   auto opened = open_first_attempt({&*plan, d->request.get(), s.health, [c = d->channel] { return c->keep_going(); }},
@@ -80,7 +106,9 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   if (!opened) return reject(opened.error());
   ledger->first_byte();
   d->start = response_start(*ledger, opened->attempt, req);
-  d->pricing = opened->attempt.endpoint->pricing;
+  d->pricing = opened->attempt.price.pricing;
+  d->insured_model = opened->attempt.model->zero_completion_insurance;
+  if (opened->attempt.price.id > 0) ledger->record().price_id = opened->attempt.price.id;
   d->stream = std::move(opened->stream);
   d->first = std::move(opened->first);
   d->ledger = std::move(ledger);
@@ -139,6 +167,11 @@ void reply_stream(std::shared_ptr<Drain> d, httplib::Response& res) {
 }
 
 }  // namespace
+
+RateLimits effective_limits(const KeySettings& key, const RateLimitDefaults& defaults) {
+  return RateLimits{key.rpm.value_or(defaults.rpm), key.tpm.value_or(defaults.tpm),
+                    key.max_concurrent.value_or(defaults.max_concurrent)};
+}
 
 void run_completion(const PipelineServices& services, const WireFormat& format, const httplib::Request& req,
                     httplib::Response& res) {

@@ -27,7 +27,10 @@ DrainResult Drain::pull_all(const std::function<bool(const Event&)>& deliver) {
   first.reset();
   stream.reset();  // cancels the upstream transfer or the local generation
   r.usage = final_usage(reported, *request, generated);
-  r.cost = billing::cost_of(r.usage, pricing);
+  billing::Charge charge = billing::charge_for(r.usage, pricing, insured_model, r.failure.has_value());
+  r.cost = charge.cost;
+  r.waived = charge.waived;
+  r.insured = charge.insured;
   return r;
 }
 
@@ -35,6 +38,8 @@ void Drain::finish(const DrainResult& r, bool client_gone) {
   Outcome o;
   o.usage = r.usage;
   o.cost = r.cost;
+  o.waived = r.waived;
+  o.insured = r.insured;
   o.cancelled = client_gone;
   o.finish_reason = r.finish_reason;
   o.native_finish_reason = r.native_finish_reason;
@@ -63,7 +68,10 @@ void Drain::finish_never_started() {
   o.cancelled = true;
   o.usage = final_usage(std::nullopt, *request, 0);
   o.usage.completion_tokens = 0;
-  o.cost = billing::cost_of(o.usage, pricing);
+  billing::Charge charge = billing::charge_for(o.usage, pricing, insured_model, false);
+  o.cost = charge.cost;
+  o.waived = charge.waived;
+  o.insured = charge.insured;
   ledger->finish(o);
 }
 

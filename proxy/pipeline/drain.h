@@ -20,7 +20,9 @@ namespace switchyard::proxy {
 
 struct DrainResult {
   Usage usage;
-  billing::Picodollars cost;
+  billing::Picodollars cost;      // what is billed (after zero-completion insurance)
+  billing::Picodollars waived;    // what insurance waived
+  bool insured = false;
   std::optional<Error> failure;  // the stream broke after its first event
   std::string finish_reason, native_finish_reason;
 };
@@ -35,6 +37,7 @@ struct Drain {
   std::optional<Event> first;
   ResponseStart start;
   billing::Pricing pricing;
+  bool insured_model = true;  // the model has zero-completion insurance
 
   // Passes every event but usage and errors to `deliver` (false: stop, the client is gone),
   // then closes the stream (which cancels what is left upstream) and prices the usage.

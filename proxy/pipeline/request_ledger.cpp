@@ -72,9 +72,15 @@ void RequestLedger::finish(const Outcome& o) {
   r.cache_write_tokens = o.usage.cache_write_tokens;
   r.usage_estimated = o.usage.estimated;
   r.cost_pico = o.cost.pico();
+  r.insured = o.insured;
+  r.waived_pico = o.waived.pico();
   r.total_ms = elapsed_ms();
   if (r.latency_ms) r.generation_ms = r.total_ms - *r.latency_ms;
-  KeyTable::add_usage(*key_, o.cost.pico());
+  const int64_t now = services_.now_ms ? services_.now_ms() : db::now_unix_ms();
+  r.created = now;
+  key_->settle(reserved_, o.cost, now);
+  if (admission_ && services_.limiter)
+    services_.limiter->finish(*admission_, o.usage.prompt_tokens + o.usage.completion_tokens);
   record_health(o);
   if (!services_.quiet) log_line(o);
   if (services_.ledger) services_.ledger->push(std::move(record_));
@@ -96,11 +102,11 @@ void RequestLedger::record_health(const Outcome& o) {
 
 void RequestLedger::log_line(const Outcome& o) const {
   const db::UsageRecord& r = record_;
-  std::fprintf(stderr, "%s %s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s\n", r.generation_id.c_str(),
+  std::fprintf(stderr, "%s %s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s%s\n", r.generation_id.c_str(),
                r.api.c_str(), r.model.c_str(), r.provider.c_str(), r.upstream_model.c_str(), r.status,
                static_cast<long long>(o.usage.prompt_tokens), static_cast<long long>(o.usage.completion_tokens),
                billing::usd_string(o.cost).c_str(), static_cast<long long>(r.total_ms), r.streamed ? " stream" : "",
-               r.cancelled ? " cancelled" : "");
+               r.cancelled ? " cancelled" : "", o.insured ? " insured" : "");
 }
 
 }  // namespace switchyard::proxy

@@ -3,7 +3,8 @@
 //  * finish(...) fills tokens, cost, status and timing; records the serving endpoint's
 //    outcome in the health tracker (a stream that breaks after its first byte counts
 //    against the endpoint unless the request or the client caused it, see blames_request);
-//    adds the cost to the key's live usage; writes the access-log line; queues the row.
+//    settles the key's budget reservation to the real cost and hands its rate-limit slot
+//    back with the real token count; writes the access-log line; queues the row.
 //  * Later calls do nothing, so a path may finish early without the others double-counting.
 //  * A ledger destroyed unfinished (an exception, a stream httplib never ran) records the
 //    request as an internal error: no path loses a row.
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@
 #include "db/records.h"
 #include "providers/events.h"
 #include "proxy/auth/key_table.h"
+#include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/money.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/health.h"
@@ -28,7 +31,9 @@ namespace switchyard::proxy {
 struct LedgerServices {
   db::LedgerWriter* ledger = nullptr;
   HealthTracker* health = nullptr;
-  bool quiet = false;  // no access-log line on stderr
+  RateLimiter* limiter = nullptr;
+  std::function<int64_t()> now_ms;  // stamps the row; the budget's clock
+  bool quiet = false;               // no access-log line on stderr
 };
 
 // How a request ended.
@@ -36,6 +41,8 @@ struct Outcome {
   int status = 200;
   Usage usage;
   billing::Picodollars cost;
+  billing::Picodollars waived;     // zero-completion insurance: what it would have cost
+  bool insured = false;
   std::optional<Error> error;      // what failed (the message goes on the row)
   bool after_first_byte = false;   // the failure came once the response had started
   bool cancelled = false;          // the client left (499)
@@ -58,6 +65,10 @@ class RequestLedger {
   const db::UsageRecord& record() const { return record_; }
   // The attempt that yielded the first event; its outcome is recorded at finish().
   void served(const EndpointId& endpoint, const AttemptOutcome& outcome);
+  // The key's budget holds `amount` for this request until finish() settles it.
+  void hold(billing::Picodollars amount) { reserved_ = amount; }
+  // The rate limiter admitted this request; finish() gives it back.
+  void admitted(RateAdmission admission) { admission_ = std::move(admission); }
   void first_byte();  // the response started: latency is now
   // A failure before the response started (nothing billed).
   void finish_error(const Error& error);
@@ -75,6 +86,8 @@ class RequestLedger {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::optional<EndpointId> served_;
   AttemptOutcome served_outcome_;
+  billing::Picodollars reserved_;
+  std::optional<RateAdmission> admission_;
   bool finished_ = false;
 };
 

@@ -20,11 +20,16 @@ struct Catalog {
   std::shared_ptr<const Router> router;
 };
 
+struct CatalogServices {
+  ProviderRegistry::Factory factory;             // empty: each kind's own
+  const HealthTracker* health = nullptr;         // may be null
+  const billing::PricingBook* prices = nullptr;  // null: the config's prices (tests)
+  std::function<int64_t()> now_ms;               // when prices are read
+};
+
 // Builds the providers (a local engine loads here unless an identical one is already
-// running) and the router over them. `health` may be null.
-Result<std::shared_ptr<const Catalog>> build_catalog(std::shared_ptr<const Config> config,
-                                                     const ProviderRegistry::Factory& factory,
-                                                     const HealthTracker* health);
+// running) and the router over them.
+Result<std::shared_ptr<const Catalog>> build_catalog(std::shared_ptr<const Config> config, const CatalogServices& s);
 
 class CatalogHolder {
  public:

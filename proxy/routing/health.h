@@ -46,12 +46,8 @@
 
 namespace switchyard::proxy {
 
-struct EndpointId {
-  std::string model;  // public model id
-  std::string provider;
-  std::string upstream_model;
-  auto operator<=>(const EndpointId&) const = default;
-};
+// One endpoint as the catalog, the health tracker, the pricing book and the store all name it.
+using EndpointId = db::EndpointKey;
 
 struct AttemptOutcome {
   bool success = false;  // the attempt yielded a first event that was not an error

@@ -54,8 +54,18 @@ ModelRef parse_model_ref(const std::string& sent) {
 }
 
 Router::Router(std::shared_ptr<const Config> config, std::shared_ptr<const ProviderRegistry> registry,
-               const HealthTracker* health)
-    : config_(std::move(config)), registry_(std::move(registry)), health_(health) {}
+               const HealthTracker* health, const billing::PricingBook* prices, std::function<int64_t()> now_ms)
+    : config_(std::move(config)),
+      registry_(std::move(registry)),
+      health_(health),
+      prices_(prices),
+      now_ms_(now_ms ? std::move(now_ms) : std::function<int64_t()>(db::now_unix_ms)) {}
+
+std::optional<billing::PriceInForce> Router::price_of(const ModelConfig& model, const EndpointConfig& e) const {
+  if (prices_) return prices_->at(EndpointId{model.id, e.provider, e.upstream_model}, now_ms_());
+  if (!e.pricing) return std::nullopt;
+  return billing::PriceInForce{0, *e.pricing, 0};
+}
 
 // Default order (OpenRouter's): endpoints with significant failures in the last 30 s (or
 // cooling down) go to the back; the rest are drawn at random weighted by 1 / price², so
@@ -75,14 +85,14 @@ std::vector<Attempt> Router::order_default(std::vector<Attempt> candidates, std:
   while (!healthy.empty()) {
     std::vector<size_t> free;
     for (size_t i = 0; i < healthy.size(); ++i)
-      if (blended_price(*healthy[i].endpoint) == billing::kZeroCost) free.push_back(i);
+      if (blended_price(healthy[i]) == billing::kZeroCost) free.push_back(i);
     size_t pick = 0;
     if (!free.empty()) {
       pick = free[std::uniform_int_distribution<size_t>(0, free.size() - 1)(rng)];
     } else {
       std::vector<double> weights;
       for (const auto& a : healthy) {
-        double p = static_cast<double>(blended_price(*a.endpoint).pico());
+        double p = static_cast<double>(blended_price(a).pico());
         weights.push_back(1.0 / (p * p));
       }
       pick = std::discrete_distribution<size_t>(weights.begin(), weights.end())(rng);
@@ -91,7 +101,7 @@ std::vector<Attempt> Router::order_default(std::vector<Attempt> candidates, std:
     healthy.erase(healthy.begin() + static_cast<std::ptrdiff_t>(pick));
   }
   std::stable_sort(ailing.begin(), ailing.end(),
-                   [](const Attempt& a, const Attempt& b) { return blended_price(*a.endpoint) < blended_price(*b.endpoint); });
+                   [](const Attempt& a, const Attempt& b) { return blended_price(a) < blended_price(b); });
   for (auto& a : ailing) out.push_back(std::move(a));
   return out;
 }
@@ -100,7 +110,7 @@ std::vector<Attempt> Router::order_default(std::vector<Attempt> candidates, std:
 // yet sort after measured ones for throughput and latency.
 void Router::order_by(std::vector<Attempt>& c, const std::string& sort) const {
   auto metric = [&](const Attempt& a) -> double {
-    if (sort == "price") return static_cast<double>(blended_price(*a.endpoint).pico());
+    if (sort == "price") return static_cast<double>(blended_price(a).pico());
     if (!health_) return 0;
     EndpointHealth h = health_->health(a.id());
     if (sort == "throughput") return h.throughput_last_30m.empty ? 0 : -h.throughput_last_30m.p50;  // higher first
@@ -115,11 +125,23 @@ void Router::order_by(std::vector<Attempt>& c, const std::string& sort) const {
 Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, const ModelRef& ref,
                                                 const ModelConfig& model, std::mt19937_64& rng) const {
   std::vector<Attempt> c;
+  bool unpriced = false;
   for (const auto& e : model.endpoints) {
     auto impl = registry_->find(e.provider);
     const ProviderConfig* pc = config_->find_provider(e.provider);
-    if (impl && pc) c.push_back(Attempt{&model, &e, pc, impl, registry_->kind_of(e.provider)});
+    if (!impl || !pc) continue;
+    auto price = price_of(model, e);
+    if (!price) {
+      unpriced = true;  // never billed $0 by accident: an endpoint needs a price to serve
+      continue;
+    }
+    c.push_back(Attempt{&model, &e, pc, impl, registry_->kind_of(e.provider), *price});
   }
+  if (c.empty() && unpriced)
+    return fail(ErrorKind::no_route,
+                "No endpoint of model '" + model.id + "' has a price: set one in config.yaml or with POST "
+                "/api/v1/admin/pricing (a free endpoint is priced at 0 explicitly)",
+                "{\"model\":" + json_quote(model.id) + ",\"reason\":\"price_missing\"}");
   if (c.empty()) {
     std::string why;
     for (const auto& [name, reason] : config_->skipped_providers) why += (why.empty() ? "" : "; ") + name + ": " + reason;
@@ -144,7 +166,7 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
   }
   if (ref.suffix == "free")
     if (auto r = apply(":free (zero-priced endpoints)", [](const Attempt& a) {
-          return a.endpoint->pricing.is_free();
+          return a.price.pricing.is_free();
         }); !r)
       return std::unexpected(r.error());
 
@@ -179,21 +201,21 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
   if (prefs.max_price_prompt)
     if (auto r = apply("provider.max_price.prompt <= " + std::to_string(*prefs.max_price_prompt),
                        [ceiling = billing::max_price_per_token(*prefs.max_price_prompt)](const Attempt& a) {
-                         return a.endpoint->pricing.prompt <= ceiling;
+                         return a.price.pricing.prompt <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());
   if (prefs.max_price_completion)
     if (auto r = apply("provider.max_price.completion <= " + std::to_string(*prefs.max_price_completion),
                        [ceiling = billing::max_price_per_token(*prefs.max_price_completion)](const Attempt& a) {
-                         return a.endpoint->pricing.completion <= ceiling;
+                         return a.price.pricing.completion <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());
   if (prefs.max_price_request)
     if (auto r = apply("provider.max_price.request <= " + std::to_string(*prefs.max_price_request),
                        [ceiling = billing::max_price_per_request(*prefs.max_price_request)](const Attempt& a) {
-                         return a.endpoint->pricing.request <= ceiling;
+                         return a.price.pricing.request <= ceiling;
                        });
         !r)
       return std::unexpected(r.error());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "providers/contract.h"
+#include "proxy/billing/pricing_book.h"
 #include "proxy/config/config.h"
 #include "proxy/routing/health.h"
 #include "proxy/routing/provider_registry.h"
@@ -22,6 +23,7 @@ struct Attempt {
   const ProviderConfig* provider = nullptr;
   std::shared_ptr<Provider> impl;
   const ProviderKind* kind = nullptr;
+  billing::PriceInForce price;  // what the endpoint charges now (the pricing book's row)
   EndpointId id() const { return EndpointId{model->id, provider->name, endpoint->upstream_model}; }
 };
 
@@ -37,7 +39,7 @@ struct ModelRef {
 ModelRef parse_model_ref(const std::string& sent);
 
 // The price the router compares: prompt + completion per token.
-inline billing::Picodollars blended_price(const EndpointConfig& e) { return e.pricing.blended(); }
+inline billing::Picodollars blended_price(const Attempt& a) { return a.price.pricing.blended(); }
 
 // The parameters an endpoint honours: the catalog's list when it gives one, else its
 // provider kind's (parameters the proxy itself handles, such as stream, are always fine).
@@ -45,9 +47,11 @@ std::vector<std::string> endpoint_parameters(const EndpointConfig& endpoint, con
 
 class Router {
  public:
-  // `health` may be null (no health-based ordering).
+  // `health` may be null (no health-based ordering). `prices` may be null: endpoints are
+  // then priced from the catalog's config prices (tests); `now_ms` is when prices are read.
   Router(std::shared_ptr<const Config> config, std::shared_ptr<const ProviderRegistry> registry,
-         const HealthTracker* health = nullptr);
+         const HealthTracker* health = nullptr, const billing::PricingBook* prices = nullptr,
+         std::function<int64_t()> now_ms = {});
 
   // 404 for an unknown model or when a filter leaves no endpoint (the message says which),
   // 503 when the model exists but none of its providers is usable. `rng` drives the
@@ -63,8 +67,12 @@ class Router {
   void order_by(std::vector<Attempt>& candidates, const std::string& sort) const;
 
   std::shared_ptr<const Config> config_;
+  std::optional<billing::PriceInForce> price_of(const ModelConfig& model, const EndpointConfig& endpoint) const;
+
   std::shared_ptr<const ProviderRegistry> registry_;
   const HealthTracker* health_;
+  const billing::PricingBook* prices_;
+  std::function<int64_t()> now_ms_;
 };
 
 }  // namespace switchyard::proxy

@@ -5,6 +5,7 @@
 #include "proxy/api/openai/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
+#include "proxy/routing/price_seeding.h"
 #include "proxy/server/health_routes.h"
 
 namespace switchyard::proxy {
@@ -32,6 +33,7 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
   if (!options.config) return fail(ErrorKind::internal, "no configuration given");
   std::unique_ptr<App> app(new App());
   app->options_ = std::move(options);
+  if (!app->options_.now_ms) app->options_.now_ms = db::now_unix_ms;
   if (auto ok = app->open_services(); !ok) return std::unexpected(ok.error());
   app->configure_server();
   app->mount_routes();
@@ -51,15 +53,26 @@ Result<void> App::open_services() {
   reader_ = std::move(*reader);
   auto key_store = open_store(database_url_);
   if (!key_store) return std::unexpected(key_store.error());
-  keys_ = std::make_unique<KeyTable>(std::move(*key_store));
+  keys_ = std::make_unique<KeyTable>(std::move(*key_store), KeyTableOptions{options_.key_poll_interval_ms, options_.now_ms});
   if (auto ok = keys_->load(); !ok) return std::unexpected(ok.error());
   auto health_store = open_store(database_url_);
   if (!health_store) return std::unexpected(health_store.error());
   health_ = std::make_unique<HealthTracker>(health_options(config.routing), std::move(*health_store));
-  auto catalog = build_catalog(options_.config, options_.factory, health_.get());
+  auto admin_store = open_store(database_url_);
+  if (!admin_store) return std::unexpected(admin_store.error());
+  admin_store_ = std::move(*admin_store);
+  prices_ = std::make_unique<billing::PricingBook>();
+  limiter_ = std::make_unique<LocalRateLimiter>(options_.now_ms);
+  auto catalog = build(options_.config);
   if (!catalog) return std::unexpected(catalog.error());
   catalog_ = std::make_unique<CatalogHolder>(std::move(*catalog));
   return {};
+}
+
+// The pricing book learns the config's prices first, so the router built next sees them.
+Result<std::shared_ptr<const Catalog>> App::build(std::shared_ptr<const Config> config) {
+  if (auto ok = load_and_seed_prices(*config, admin_store_.get(), *prices_, now()); !ok) return std::unexpected(ok.error());
+  return build_catalog(std::move(config), CatalogServices{options_.factory, health_.get(), prices_.get(), options_.now_ms});
 }
 
 void App::configure_server() {
@@ -88,8 +101,10 @@ void App::configure_server() {
 }
 
 void App::mount_routes() {
-  PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), options_.quiet};
-  InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get()};
+  PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), limiter_.get(),
+                            options_.now_ms, options_.quiet};
+  InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
+                    options_.now_ms};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
   mount_health_routes(server_, [this] { return ready(); });
 }
@@ -119,7 +134,7 @@ void App::stop() {
 Result<void> App::reload(std::shared_ptr<const Config> config) {
   std::lock_guard lock(reload_mu_);
   auto current = catalog_->current();
-  auto next = build_catalog(config, options_.factory, health_.get());
+  auto next = build(config);
   if (!next) return std::unexpected(next.error());
   catalog_->replace(std::move(*next));
   for (const auto& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());

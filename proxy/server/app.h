@@ -14,6 +14,8 @@
 #include "db/ledger_writer.h"
 #include "db/store.h"
 #include "proxy/auth/key_table.h"
+#include "proxy/auth/rate_limiter.h"
+#include "proxy/billing/pricing_book.h"
 #include "proxy/config/config.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
@@ -25,6 +27,8 @@ struct AppOptions {
   std::string database_url;           // a store URL; overrides config->database_url when non-empty
   ProviderRegistry::Factory factory;  // overrides each kind's provider factory (tests)
   bool quiet = false;                 // no access log lines on stderr
+  std::function<int64_t()> now_ms;    // the clock for budgets, rate limits, prices (tests); default real
+  int64_t key_poll_interval_ms = 1000;  // how soon key changes made elsewhere apply
 };
 
 class App {
@@ -55,10 +59,13 @@ class App {
   KeyTable& keys() { return *keys_; }
   db::LedgerWriter& ledger() { return *ledger_; }
   HealthTracker& health() { return *health_; }
+  billing::PricingBook& prices() { return *prices_; }
 
  private:
   App() = default;
   Result<void> open_services();
+  Result<std::shared_ptr<const Catalog>> build(std::shared_ptr<const Config> config);
+  int64_t now() const { return options_.now_ms(); }
   void configure_server();
   void mount_routes();
 
@@ -68,6 +75,9 @@ class App {
   std::unique_ptr<db::Store> reader_;  // GET endpoints and the readiness probe
   std::unique_ptr<KeyTable> keys_;
   std::unique_ptr<HealthTracker> health_;
+  std::unique_ptr<db::Store> admin_store_;  // admin writes (keys, prices, audit)
+  std::unique_ptr<billing::PricingBook> prices_;
+  std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;

@@ -39,16 +39,33 @@ std::vector<std::string> supported_parameters(const ModelConfig& model, const Pr
   return out;
 }
 
+namespace {
+
+// The price in force now; nullopt for an endpoint nobody priced (it is not routed).
+std::optional<billing::Pricing> price_now(const InfoServices& s, const ModelConfig& m, const EndpointConfig& e) {
+  auto p = s.prices->at(EndpointId{m.id, e.provider, e.upstream_model}, s.now_ms());
+  if (!p) return std::nullopt;
+  return p->pricing;
+}
+
+// The cheapest priced endpoint's prices stand for the model, as OpenRouter lists them.
+std::optional<billing::Pricing> cheapest_price(const InfoServices& s, const ModelConfig& m) {
+  std::optional<billing::Pricing> best;
+  for (const auto& e : m.endpoints)
+    if (auto p = price_now(s, m, e); p && (!best || p->blended() < best->blended())) best = p;
+  return best;
+}
+
+}  // namespace
+
 void handle_models(const InfoServices& s, const httplib::Request&, httplib::Response& res) {
   auto catalog = s.catalog->current();
   JsonWriter w;
   w.begin_object().key("data").begin_array();
   for (const auto& m : catalog->config->models) {
-    // The cheapest endpoint's prices stand for the model, as OpenRouter lists them.
-    const EndpointConfig* cheapest = nullptr;
-    for (const auto& e : m.endpoints)
-      if (!cheapest || e.pricing.blended() < cheapest->pricing.blended()) cheapest = &e;
-    billing::Pricing p = cheapest ? cheapest->pricing : billing::Pricing{};
+    auto price = cheapest_price(s, m);
+    if (!price) continue;  // nothing to serve it with: never listed at a price of 0
+    const billing::Pricing& p = *price;
     w.begin_object();
     w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
     w.field("description", m.description).field("context_length", m.context_length);
@@ -124,19 +141,24 @@ void handle_key(const InfoServices& s, const httplib::Request& req, httplib::Res
   auto key = s.keys->authenticate(req.get_header_value("Authorization"));
   if (!key) return send_error(res, key.error());
   const KeyEntry& k = **key;
-  int64_t usage = k.usage_pico.load();
-  int64_t limit = k.limit_pico.load();
+  KeySettings ks = k.settings();
+  BudgetView b = k.budget(s.now_ms());
   JsonWriter w;
   w.begin_object().key("data").begin_object();
-  w.field("label", k.label).field("name", k.name);
-  w.field_raw("usage", billing::usd_string(billing::Picodollars(usage)));
-  if (limit >= 0) {
-    w.field_raw("limit", billing::usd_string(billing::Picodollars(limit)));
-    w.field_raw("limit_remaining", billing::usd_string(billing::Picodollars(std::max<int64_t>(0, limit - usage))));
+  w.field("label", ks.label).field("name", ks.name);
+  w.field_raw("usage", billing::usd_string(billing::Picodollars(b.usage_total)));
+  if (ks.limit_pico) {
+    w.field_raw("limit", billing::usd_string(billing::Picodollars(*ks.limit_pico)));
+    w.field_raw("limit_remaining",
+                billing::usd_string(billing::Picodollars(std::max<int64_t>(0, *ks.limit_pico - b.window_usage))));
   } else {
     w.field_null("limit").field_null("limit_remaining");
   }
-  w.field("is_free_tier", false);
+  if (ks.limit_reset == billing::LimitReset::never) w.field_null("limit_reset");
+  else w.field("limit_reset", billing::limit_reset_name(ks.limit_reset));
+  if (ks.expires_at) w.field("expires_at", billing::format_iso8601(*ks.expires_at));
+  else w.field_null("expires_at");
+  w.field("is_free_tier", false).field("is_management_key", ks.management);
   w.end_object().end_object();
   send_json(res, w.take());
 }
@@ -186,7 +208,8 @@ void handle_endpoints(const InfoServices& s, const httplib::Request& req, httpli
     else w.field_null("max_completion_tokens");
     w.field_null("max_prompt_tokens");
     w.key("pricing");
-    write_pricing(w, e.pricing);
+    if (auto p = price_now(s, *m, e)) write_pricing(w, *p);
+    else w.null();
     w.key("supported_parameters").begin_array();
     ModelConfig single = *m;
     single.endpoints = {e};

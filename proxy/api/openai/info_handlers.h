@@ -10,6 +10,7 @@
 #include "db/ledger_writer.h"
 #include "db/store.h"
 #include "proxy/auth/key_table.h"
+#include "proxy/billing/pricing_book.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
 
@@ -21,6 +22,8 @@ struct InfoServices {
   HealthTracker* health = nullptr;
   db::UsageStore* usage = nullptr;     // a read connection of its own
   db::LedgerWriter* ledger = nullptr;  // flushed when a generation is not found yet
+  const billing::PricingBook* prices = nullptr;
+  std::function<int64_t()> now_ms;
 };
 
 void handle_models(const InfoServices& s, const httplib::Request& req, httplib::Response& res);

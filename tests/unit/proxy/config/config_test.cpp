@@ -46,9 +46,9 @@ TEST_CASE("a good config loads with prices in picodollars per token", "[config]"
   const ModelConfig* m = cfg.find_model("a/b");
   REQUIRE(m);
   REQUIRE(m->endpoints.size() == 2);
-  CHECK(m->endpoints[0].pricing.prompt == billing::Picodollars(650000));
-  CHECK(m->endpoints[0].pricing.completion == billing::Picodollars(620000));
-  CHECK(m->endpoints[0].pricing.request == billing::Picodollars(100000000));
+  CHECK(m->endpoints[0].pricing->prompt == billing::Picodollars(650000));
+  CHECK(m->endpoints[0].pricing->completion == billing::Picodollars(620000));
+  CHECK(m->endpoints[0].pricing->request == billing::Picodollars(100000000));
   CHECK(m->endpoints[0].context_length == 4096);
 }
 

@@ -24,14 +24,14 @@ struct Fixture {
                          return o;
                        }(),
                        nullptr};
-  std::shared_ptr<KeyEntry> key = std::make_shared<KeyEntry>();
+  std::shared_ptr<KeyEntry> key =
+      std::make_shared<KeyEntry>(db::hash_key("sk-test"), KeySettings{}, 0, 0, db::now_unix_ms());
 
   Fixture() {
     writer = std::move(*db::LedgerWriter::open(tmp.path()));
     reader = std::move(*db::open_store(tmp.path()));
-    key->key_hash = db::hash_key("sk-test");
   }
-  LedgerServices services() { return LedgerServices{writer.get(), &health, true}; }
+  LedgerServices services() { return LedgerServices{writer.get(), &health, nullptr, {}, true}; }
   std::vector<db::UsageRecord> rows() {
     writer->flush();
     return *reader->activity(db::ActivityQuery{0, INT64_MAX, std::nullopt, 0});
@@ -69,7 +69,7 @@ TEST_CASE("a ledger finishes once and records the cost on the key", "[pipeline][
   CHECK(rows[0].cost_pico == 1234);
   CHECK(rows[0].provider == "prov");
   CHECK(rows[0].model == "m/x");
-  CHECK(f.key->usage_pico.load() == 1234);
+  CHECK(f.key->budget(db::now_unix_ms()).usage_total == 1234);
   CHECK(f.health.health(kServed).requests_last_5m == 1);
 }
 

@@ -259,12 +259,12 @@ models:
   - id: m/mixed
     context_length: 100
     endpoints:
-      - { provider: engine, model: local }
+      - { provider: engine, model: local, pricing: { prompt: 0, completion: 0 } }
       - { provider: remote, model: r, pricing: { prompt: 1, completion: 1 } }
   - id: m/local
     context_length: 100
     endpoints:
-      - { provider: engine, model: local }
+      - { provider: engine, model: local, pricing: { prompt: 0, completion: 0 } }
 )";
   auto config = *parse_config(yaml, "n.yaml");
   auto registry = *ProviderRegistry::build(
