@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "proxy/admin/routes.h"
 #include "proxy/api/openai/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
@@ -106,6 +107,8 @@ void App::mount_routes() {
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
+                                                          catalog_.get(), options_.now_ms});
   mount_health_routes(server_, [this] { return ready(); });
 }
 
