@@ -178,6 +178,12 @@ Result<simdjson::dom::object> object(element e, std::string_view param) {
   return e.get_object().value_unsafe();
 }
 
+std::optional<element> member(simdjson::dom::object o, std::string_view key) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+  return e;
+}
+
 Result<simdjson::dom::array> array(element e, std::string_view param) {
   if (!e.is_array()) return invalid(param, "an array", type_name(e));
   return e.get_array().value_unsafe();

@@ -61,6 +61,8 @@ Result<std::string_view> string(element e, std::string_view param);
 Result<std::string_view> non_empty_string(element e, std::string_view param);
 Result<std::string_view> one_of(element e, std::string_view param, std::initializer_list<std::string_view> allowed);
 Result<simdjson::dom::object> object(element e, std::string_view param);
+// A member of an object; absent and explicit null both read as nullopt (SDKs send nulls).
+std::optional<element> member(simdjson::dom::object o, std::string_view key);
 Result<simdjson::dom::array> array(element e, std::string_view param);
 // An array of non-empty strings, at most max_items long.
 Result<std::vector<std::string>> string_array(element e, std::string_view param, size_t max_items);
