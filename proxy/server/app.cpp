@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
@@ -91,6 +92,7 @@ void App::mount_routes() {
   PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), options_.quiet};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get()};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
   mount_health_routes(server_, [this] { return ready(); });
 }
 
