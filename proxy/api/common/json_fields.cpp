@@ -103,6 +103,21 @@ std::string key_path(std::string_view base, std::string_view key) {
   return out;
 }
 
+Result<simdjson::dom::object> body_object(simdjson::dom::parser& parser, std::string_view body) {
+  element document;
+  if (auto error = parser.parse(body.data(), body.size()).get(document); error != simdjson::SUCCESS)
+    return fail(ErrorKind::invalid_argument, std::string("Invalid JSON in request body: ") + simdjson::error_message(error));
+  if (!document.is_object())
+    return fail(ErrorKind::invalid_argument,
+                std::string("The request body must be a JSON object, got ") + type_name(document));
+  return document.get_object().value_unsafe();
+}
+
+Status first_sight(std::unordered_set<std::string_view>& seen, std::string_view key) {
+  if (seen.insert(key).second) return {};
+  return invalid_message(key, "The field " + quoted_excerpt(key) + " appears more than once");
+}
+
 Result<double> number_in(element e, std::string_view param, Range range) {
   std::string expected = "a number in ";
   expected += range.lo_open ? "(" : "[";
