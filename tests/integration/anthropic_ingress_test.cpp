@@ -55,12 +55,7 @@ struct Fixture {
     if (headers.empty()) headers = api_key(key);
     return proxy->client().Post(path.c_str(), headers, body, "application/json");
   }
-  std::vector<db::UsageRecord> rows() {
-    proxy->flush();
-    auto all = proxy->store().activity(db::ActivityQuery{0, std::numeric_limits<int64_t>::max(), std::nullopt, 0});
-    REQUIRE(all);
-    return *all;
-  }
+  std::vector<db::UsageRecord> rows() { return usage_rows(*proxy); }
   db::UsageRecord row(const httplib::Result& r) {
     proxy->flush();
     auto got = proxy->store().get_generation(r->get_header_value("X-Generation-Id"));

@@ -1,19 +1,32 @@
 // Helpers for the Anthropic ingress integration tests: requests with Anthropic's headers,
-// the event stream split into (event, data) pairs, and JSON access.
+// the ledger's rows, the event stream split into (event, data) pairs, and JSON access.
 #pragma once
 
 #include <catch2/catch.hpp>
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <limits>
 #include <string>
 #include <vector>
+
+#include "harness.h"
 
 namespace switchyard::testing::anthropic {
 
 // What the SDKs send: the key in x-api-key, and anthropic-version.
 inline httplib::Headers api_key(const std::string& key) {
   return {{"x-api-key", key}, {"anthropic-version", "2023-06-01"}};
+}
+
+// Every ledger row so far, once what is queued is written.
+inline std::vector<db::UsageRecord> usage_rows(RunningProxy& proxy) {
+  proxy.flush();
+  db::ActivityQuery all;
+  all.to_ms = std::numeric_limits<int64_t>::max();
+  auto rows = proxy.store().activity(all);
+  REQUIRE(rows);
+  return *rows;
 }
 
 struct SseEvent {

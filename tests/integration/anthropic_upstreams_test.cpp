@@ -52,12 +52,7 @@ struct Env {
     if (headers.empty()) headers = api_key(key);
     return proxy->client().Post(path.c_str(), headers, body, "application/json");
   }
-  size_t row_count() {
-    proxy->flush();
-    auto all = proxy->store().activity(db::ActivityQuery{0, std::numeric_limits<int64_t>::max(), std::nullopt, 0});
-    REQUIRE(all);
-    return all->size();
-  }
+  size_t row_count() { return usage_rows(*proxy).size(); }
 };
 
 const char* kToolCallReply = R"({"id":"chatcmpl-1","object":"chat.completion","model":"Upstream-Model",

@@ -2,11 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include "proxy/api/anthropic/message_json.h"
-#include "tests/unit/proxy/api/anthropic/events_support.h"
+#include "tests/integration/scripted_provider.h"
 
 using namespace switchyard;
 using namespace switchyard::proxy::anthropic;
-using namespace anthropic_events;
+using namespace switchyard::testing;
 
 TEST_CASE("stop_reason follows the normalized finish reason", "[anthropic][response]") {
   auto [finish_reason, native, expected] = GENERATE(table<std::string, std::string, std::string>({
@@ -52,9 +52,9 @@ TEST_CASE("tool input is the arguments object, {} when empty, else kept as raw t
 
 TEST_CASE("the collector keeps text and tool_use blocks in the order they began", "[anthropic][response]") {
   MessageCollector c;
-  for (const Event& e : {of_kind(EventKind::role), text("Let me "), text("check."), tool(0, "call_a", "get_weather", R"({"ci)"),
-                         tool(1, "", "get_time", ""), tool(0, "", "", R"(ty":"Paris"})"), of_kind(EventKind::logprobs),
-                         finish("tool_calls", "tool_calls")})
+  for (const Event& e : {ev_role(), ev_text("Let me "), ev_text("check."), ev_tool(0, "call_a", "get_weather", R"({"ci)"),
+                         ev_tool(1, "", "get_time", ""), ev_tool(0, "", "", R"(ty":"Paris"})"), Event{EventKind::logprobs},
+                         ev_finish("tool_calls")})
     c.add(e);
   MessageMeta meta{"gen-9", "test/model", {}, {}};
   CHECK(c.to_json(meta, Usage{12, 5, 2, 0, false}) ==
@@ -68,8 +68,8 @@ TEST_CASE("the collector keeps text and tool_use blocks in the order they began"
 
 TEST_CASE("an empty answer is an empty content array, and metadata travels when asked", "[anthropic][response]") {
   MessageCollector c;
-  c.add(text(""));
-  c.add(finish("length", "length"));
+  c.add(ev_text(""));
+  c.add(ev_finish("length"));
   MessageMeta meta{"gen-1", "m", R"({"provider":"p"})", {}};
   std::string json = c.to_json(meta, Usage{});
   CHECK(json.find(R"("content":[],"stop_reason":"max_tokens","stop_sequence":null)") != std::string::npos);
@@ -78,7 +78,7 @@ TEST_CASE("an empty answer is an empty content array, and metadata travels when 
 
 TEST_CASE("text after a tool call opens a new text block", "[anthropic][response]") {
   MessageCollector c;
-  for (const Event& e : {text("a"), tool(0, "t1", "f", "{}"), text("b"), finish("stop", "stop_sequence")}) c.add(e);
+  for (const Event& e : {ev_text("a"), ev_tool(0, "t1", "f", "{}"), ev_text("b"), ev_finish("stop_sequence")}) c.add(e);
   MessageMeta meta{"gen-1", "m", {}, {"###"}};
   std::string json = c.to_json(meta, Usage{});
   CHECK(json.find(R"("content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t1","name":"f","input":{}},)"

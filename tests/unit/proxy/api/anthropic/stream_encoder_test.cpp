@@ -3,12 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "proxy/api/anthropic/stream_encoder.h"
-#include "tests/unit/proxy/api/anthropic/events_support.h"
+#include "tests/integration/scripted_provider.h"
 
 using namespace switchyard;
 using namespace switchyard::proxy;
 using namespace switchyard::proxy::anthropic;
-using namespace anthropic_events;
+using namespace switchyard::testing;
 
 namespace {
 
@@ -33,9 +33,9 @@ TEST_CASE("message_start carries the message with empty content and zero usage",
 TEST_CASE("text then tool calls stream as indexed blocks, then message_delta and message_stop", "[anthropic][sse]") {
   StreamEncoder s(MessageMeta{"gen-1", "m", {}, {}});
   s.start();
-  std::string body = run(s, {of_kind(EventKind::role), text("Hi"), text(""), text(" there"),
-                             tool(0, "call_1", "lookup", ""), tool(0, "", "", R"({"q":)"), tool(0, "", "", "1}"),
-                             tool(1, "call_2", "other", "{}"), of_kind(EventKind::logprobs), finish("tool_calls", "tool_calls")});
+  std::string body = run(s, {ev_role(), ev_text("Hi"), ev_text(""), ev_text(" there"),
+                             ev_tool(0, "call_1", "lookup", ""), ev_tool(0, "", "", R"({"q":)"), ev_tool(0, "", "", "1}"),
+                             ev_tool(1, "call_2", "other", "{}"), Event{EventKind::logprobs}, ev_finish("tool_calls")});
   body += s.finish(ResponseEnd{Usage{20, 9, 5, 0, false}, {}, std::nullopt});
   CHECK(body ==
         "event: content_block_start\n"
@@ -70,7 +70,7 @@ TEST_CASE("text then tool calls stream as indexed blocks, then message_delta and
 TEST_CASE("a stream without a finish event still closes its block and ends the message", "[anthropic][sse]") {
   StreamEncoder s(MessageMeta{"gen-1", "m", {"END"}, {}});
   s.start();
-  std::string body = run(s, {text("x")});
+  std::string body = run(s, {ev_text("x")});
   body += s.finish(ResponseEnd{Usage{1, 1, 0, 0, true}, {}, std::nullopt});
   CHECK(body.find("event: content_block_stop\n" R"(data: {"type":"content_block_stop","index":0})") != std::string::npos);
   CHECK(body.find(R"("delta":{"stop_reason":"end_turn","stop_sequence":null})") != std::string::npos);
@@ -80,7 +80,7 @@ TEST_CASE("a stream without a finish event still closes its block and ends the m
 TEST_CASE("a stop sequence is named in message_delta", "[anthropic][sse]") {
   StreamEncoder s(MessageMeta{"gen-1", "m", {}, {"END"}});
   s.start();
-  std::string body = run(s, {text("x"), finish("stop", "stop_string")});
+  std::string body = run(s, {ev_text("x"), ev_finish("stop_string")});
   body += s.finish(ResponseEnd{});
   CHECK(body.find(R"("delta":{"stop_reason":"stop_sequence","stop_sequence":"END"})") != std::string::npos);
 }
@@ -88,7 +88,7 @@ TEST_CASE("a stop sequence is named in message_delta", "[anthropic][sse]") {
 TEST_CASE("a failure after the start is one error event and the end", "[anthropic][sse]") {
   StreamEncoder s(MessageMeta{"gen-1", "m", {}, {}});
   s.start();
-  std::string body = run(s, {text("par")});
+  std::string body = run(s, {ev_text("par")});
   std::string end = s.finish(ResponseEnd{Usage{}, {}, Error{ErrorKind::upstream_error, "upstream reset", 0, {}, 0}});
   CHECK(end == "event: error\n"
                R"(data: {"type":"error","error":{"type":"api_error","message":"upstream reset"}})" "\n\n");
