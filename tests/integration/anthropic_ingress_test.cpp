@@ -116,6 +116,17 @@ TEST_CASE("anthropic: Authorization Bearer works too, under /api/v1 as well", "[
   CHECK(r->body.find(R"("text":"Hello world")") != std::string::npos);
 }
 
+TEST_CASE("anthropic: Claude Code's request line and headers are served", "[integration][anthropic]") {
+  Fixture f;
+  auto headers = api_key(f.key);
+  headers.emplace("anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14");
+  headers.emplace("x-app", "cli");
+  auto r = f.post(kHello, headers, "/v1/messages?beta=true");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body.find(R"("text":"Hello world")") != std::string::npos);
+}
+
 TEST_CASE("anthropic: a streamed request is Anthropic's event sequence with the usage at the end",
           "[integration][anthropic][sse]") {
   Fixture f;

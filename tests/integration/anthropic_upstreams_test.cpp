@@ -4,6 +4,7 @@
 // what the client gets back is Anthropic's.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "anthropic_support.h"
@@ -171,6 +172,36 @@ TEST_CASE("anthropic via an OpenAI upstream: a streamed tool call becomes input_
   CHECK(int64_t(end["usage"]["output_tokens"]) == 9);
   simdjson::dom::parser q;
   CHECK(bool(parse_json(q, env.up.last_request()->body)["stream"]));
+}
+
+TEST_CASE("anthropic via an OpenAI upstream: a stream cut short ends in an error event", "[integration][anthropic][sse]") {
+  Env env;
+  ChatStreamSpec spec;
+  spec.finish_reason = "";
+  spec.with_usage = false;
+  spec.with_done = false;
+  env.up.set_response(MockResponse::sse(chat_completion_sse(spec), MockResponse::Tail::drop));
+  auto r = env.post("/v1/messages",
+                    R"({"model":"remote/model","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"x"}]})");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  auto events = sse_events(r->body);
+  REQUIRE(events.size() >= 2);
+  CHECK(events.front().event == "message_start");
+  CHECK(events.back().event == "error");
+  CHECK(error_of(events.back().data).type == "api_error");
+  CHECK_FALSE(error_of(events.back().data).message.empty());
+  auto types = event_types(events);
+  CHECK(std::find(types.begin(), types.end(), "message_stop") == types.end());
+}
+
+TEST_CASE("anthropic via an OpenAI upstream: garbage from it is a 502 api_error", "[integration][anthropic]") {
+  Env env;
+  env.up.set_response(MockResponse::garbage());
+  auto r = env.post("/v1/messages", R"({"model":"remote/model","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+  REQUIRE(r);
+  CHECK(r->status == 502);
+  CHECK(error_of(r->body).type == "api_error");
 }
 
 TEST_CASE("anthropic via an OpenAI upstream: its 429 is a rate_limit_error with Retry-After", "[integration][anthropic]") {
