@@ -28,16 +28,12 @@ Result<std::string_view> text_of(object block, const std::string& path) {
   return string(*text, key_path(path, "text"));
 }
 
-// A block's cache_control, minified, or "" when it has none.
-Result<std::string> cache_control(object block, const std::string& path) {
-  auto e = member(block, "cache_control");
-  if (!e) return std::string();
-  NORM_CHECK(json_fields::object(*e, key_path(path, "cache_control")));
-  return simdjson::minify(*e);
-}
-
-std::string with_cache_control(JsonWriter& w, object block) {
-  if (auto cc = member(block, "cache_control"); cc && cc->is_object()) w.field_raw("cache_control", simdjson::minify(*cc));
+// Closes a part with the block's cache_control (an object, kept for providers that cache).
+Result<std::string> end_part(JsonWriter& w, object block, const std::string& path) {
+  if (auto cc = member(block, "cache_control")) {
+    NORM_CHECK(json_fields::object(*cc, key_path(path, "cache_control")));
+    w.field_raw("cache_control", simdjson::minify(*cc));
+  }
   return w.end_object().take();
 }
 
@@ -67,10 +63,9 @@ Result<std::string> image_url(object block, const std::string& path) {
 
 Result<std::string> image_part(object block, const std::string& path) {
   NORM_TRY(url, image_url(block, path));
-  NORM_CHECK(cache_control(block, path));
   JsonWriter w;
   w.begin_object().field("type", "image_url").key("image_url").begin_object().field("url", url).end_object();
-  return with_cache_control(w, block);
+  return end_part(w, block, path);
 }
 
 Result<std::string_view> block_type(object block, const std::string& path,
@@ -135,11 +130,11 @@ Status parse_tool_result(object block, const std::string& path, Turn& turn) {
 
 Status add_text_block(object block, const std::string& path, Turn& turn) {
   NORM_TRY(text, text_of(block, path));
-  NORM_CHECK(cache_control(block, path));
-  append_text(turn, text);
   JsonWriter w;
   w.begin_object().field("type", "text").field("text", text);
-  turn.parts.push_back(with_cache_control(w, block));
+  NORM_TRY(part, end_part(w, block, path));
+  append_text(turn, text);
+  turn.parts.push_back(std::move(part));
   return {};
 }
 
