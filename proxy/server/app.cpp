@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "proxy/admin/routes.h"
+#include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
@@ -109,6 +110,7 @@ void App::mount_routes() {
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
   admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
                                                           catalog_.get(), options_.now_ms});
+  anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
   mount_health_routes(server_, [this] { return ready(); });
 }
 
