@@ -32,6 +32,11 @@ using Status = Result<void>;
     if (!norm_status_) return std::unexpected(std::move(norm_status_.error())); \
   } while (0)
 
+// A request body that must be one JSON object, with the errors every ingress gives
+// ("Invalid JSON in request body: <simdjson's reason>", "The request body must be a JSON
+// object, got array"). The object lives in `parser`.
+Result<simdjson::dom::object> parse_body_object(simdjson::dom::parser& parser, std::string_view body);
+
 // "<param> must be <expected>, got <got>" with metadata {"param":"<param>"}.
 std::unexpected<Error> invalid(std::string_view param, std::string_view expected, std::string_view got);
 // A quoted copy of a client string, shortened for error messages.
@@ -61,6 +66,13 @@ Result<std::string_view> string(element e, std::string_view param);
 Result<std::string_view> non_empty_string(element e, std::string_view param);
 Result<std::string_view> one_of(element e, std::string_view param, std::initializer_list<std::string_view> allowed);
 Result<simdjson::dom::object> object(element e, std::string_view param);
+// A member that is absent or null reads as nothing (the SDKs send explicit nulls).
+std::optional<element> member(simdjson::dom::object o, std::string_view key);
+// A member that must be there (not null): "<param> must be <expected>, got nothing" when not.
+Result<element> required(simdjson::dom::object o, std::string_view key, std::string_view param,
+                         std::string_view expected);
+// A tool (function) name by OpenAI's rule, ^[a-zA-Z0-9_-]{1,64}$; absent is an error too.
+Result<std::string_view> function_name(std::optional<element> name, std::string_view param);
 Result<simdjson::dom::array> array(element e, std::string_view param);
 // An array of non-empty strings, at most max_items long.
 Result<std::vector<std::string>> string_array(element e, std::string_view param, size_t max_items);
