@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "proxy/api/openai/routes.h"
+#include "proxy/api/responses/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
 #include "proxy/server/health_routes.h"
@@ -91,6 +92,7 @@ void App::mount_routes() {
   PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), options_.quiet};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get()};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });
 }
 
