@@ -77,4 +77,13 @@ Result<simdjson::dom::array> array(element e, std::string_view param);
 // An array of non-empty strings, at most max_items long.
 Result<std::vector<std::string>> string_array(element e, std::string_view param, size_t max_items);
 
+// Stores a getter's value in `out`, or passes its error on, so a field that is one checked
+// value is one line: `return store(boolean(e, "stream"), request.stream);`.
+template <class T, class Out>
+Status store(Result<T> value, Out& out) {
+  if (!value) return std::unexpected(std::move(value.error()));
+  out = std::move(*value);
+  return {};
+}
+
 }  // namespace switchyard::proxy::json_fields
