@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "harness.h"
+#include "responses_support.h"
 #include "scripted_provider.h"
 
 using namespace switchyard;
@@ -56,30 +57,6 @@ struct Fixture {
   }
 };
 
-simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& s) {
-  simdjson::dom::element e;
-  INFO(s);
-  REQUIRE(p.parse(s).get(e) == simdjson::SUCCESS);
-  return e;
-}
-
-std::string str(simdjson::dom::element e) { return std::string(std::string_view(e)); }
-
-struct SseEvent {
-  std::string type, data;
-};
-std::vector<SseEvent> sse_events(const std::string& body) {
-  std::vector<SseEvent> out;
-  size_t pos = 0;
-  while ((pos = body.find("event: ", pos)) != std::string::npos) {
-    size_t newline = body.find('\n', pos);
-    size_t end = body.find("\n\n", newline);
-    out.push_back({body.substr(pos + 7, newline - pos - 7), body.substr(newline + 7, end - newline - 7)});
-    pos = end;
-  }
-  return out;
-}
-
 const std::string kHello = R"({"model":"test/model","input":"hi"})";
 
 }  // namespace
@@ -94,7 +71,7 @@ TEST_CASE("responses: a plain request gets a response object, billed once as api
   std::string gen = r->get_header_value("X-Generation-Id");
   REQUIRE(gen.rfind("gen-", 0) == 0);
   simdjson::dom::parser p;
-  auto doc = parse(p, r->body);
+  auto doc = parse_json(p, r->body);
   CHECK(str(doc["id"]) == "resp_" + gen.substr(4));  // traceable to its generation
   CHECK(str(doc["object"]) == "response");
   CHECK(str(doc["status"]) == "completed");
@@ -164,7 +141,7 @@ TEST_CASE("responses: a stream is typed SSE events ending in response.completed 
                      "response.function_call_arguments.delta", "response.function_call_arguments.delta",
                      "response.function_call_arguments.done", "response.output_item.done", "response.completed"});
   simdjson::dom::parser p;
-  auto completed = parse(p, events.back().data);
+  auto completed = parse_json(p, events.back().data);
   CHECK(int64_t(completed["sequence_number"]) == int64_t(events.size() - 1));
   auto response = completed["response"];
   CHECK(str(response["status"]) == "completed");
@@ -193,7 +170,7 @@ TEST_CASE("responses: a failure mid-stream is response.failed, and the row recor
   REQUIRE(!events.empty());
   CHECK(events.back().type == "response.failed");
   simdjson::dom::parser p;
-  auto failed = parse(p, events.back().data)["response"];
+  auto failed = parse_json(p, events.back().data)["response"];
   CHECK(str(failed["status"]) == "failed");
   CHECK(str(failed["error"]["code"]) == "server_error");
   CHECK(str(failed["error"]["message"]) == "upstream reset the connection");
@@ -221,7 +198,7 @@ TEST_CASE("responses: bad requests are 400s in the OpenAI error shape, and recor
   REQUIRE(r);
   CHECK(r->status == 400);
   simdjson::dom::parser p;
-  auto doc = parse(p, r->body);
+  auto doc = parse_json(p, r->body);
   CHECK(int64_t(doc["error"]["code"]) == 400);
   CHECK(str(doc["error"]["type"]) == "invalid_argument");
   CHECK(str(doc["error"]["metadata"]["param"]) == "input[0].content[0].type");

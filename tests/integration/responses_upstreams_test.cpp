@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "harness.h"
+#include "responses_support.h"
 #include "support/mock_upstream.h"
 
 using namespace switchyard;
@@ -45,23 +46,6 @@ struct Env {
   }
 };
 
-simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& s) {
-  simdjson::dom::element e;
-  INFO(s);
-  REQUIRE(p.parse(s).get(e) == simdjson::SUCCESS);
-  return e;
-}
-
-std::string str(simdjson::dom::element e) { return std::string(std::string_view(e)); }
-
-// The data of the last SSE event of `type`.
-std::string last_event(const std::string& body, const std::string& type) {
-  size_t at = body.rfind("event: " + type + "\n");
-  REQUIRE(at != std::string::npos);
-  size_t data = body.find("data: ", at) + 6;
-  return body.substr(data, body.find("\n\n", data) - data);
-}
-
 const std::string kTools = R"("tools":[{"type":"function","name":"get_weather","description":"Weather now",)"
                            R"("parameters":{"type":"object","properties":{"city":{"type":"string"}}}}])";
 
@@ -98,7 +82,7 @@ TEST_CASE("responses over an OpenAI upstream: a function-call round trip, plain"
   CHECK(b.find("input") == std::string::npos);
 
   simdjson::dom::parser p;
-  auto call = parse(p, first->body)["output"].at(0);
+  auto call = parse_json(p, first->body)["output"].at(0);
   CHECK(str(call["type"]) == "function_call");
   CHECK(str(call["call_id"]) == "call_up_1");
   CHECK(str(call["name"]) == "get_weather");
@@ -116,7 +100,7 @@ TEST_CASE("responses over an OpenAI upstream: a function-call round trip, plain"
   CHECK(b2.find(R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_up_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]})") !=
         std::string::npos);
   CHECK(b2.find(R"({"role":"tool","content":"{\"temp\":21}","tool_call_id":"call_up_1"})") != std::string::npos);
-  auto message = parse(p, second->body)["output"].at(0);
+  auto message = parse_json(p, second->body)["output"].at(0);
   CHECK(str(message["type"]) == "message");
   CHECK(str(message["content"].at(0)["text"]) == "Sunny, 21C.");
   auto row = env.proxy->wait_for_generation(second->get_header_value("X-Generation-Id"));
@@ -145,9 +129,9 @@ TEST_CASE("responses over an OpenAI upstream: a streamed tool call arrives as ar
   CHECK(body.find(R"("delta":"{\"city\":")") != std::string::npos);
   CHECK(body.find(R"("delta":"\"Oslo\"}")") != std::string::npos);
   simdjson::dom::parser p;
-  auto done = parse(p, last_event(body, "response.function_call_arguments.done"));
+  auto done = parse_json(p, last_event(body, "response.function_call_arguments.done"));
   CHECK(str(done["arguments"]) == R"({"city":"Oslo"})");
-  auto completed = parse(p, last_event(body, "response.completed"))["response"];
+  auto completed = parse_json(p, last_event(body, "response.completed"))["response"];
   CHECK(str(completed["output"].at(0)["content"].at(0)["text"]) == "Let me check.");
   CHECK(str(completed["output"].at(1)["call_id"]) == "call_9");
   CHECK(int64_t(completed["usage"]["input_tokens"]) == 11);
@@ -165,7 +149,7 @@ TEST_CASE("responses over an OpenAI upstream: a dropped stream is response.faile
   REQUIRE(r);
   CHECK(r->status == 200);
   simdjson::dom::parser p;
-  auto failed = parse(p, last_event(r->body, "response.failed"))["response"];
+  auto failed = parse_json(p, last_event(r->body, "response.failed"))["response"];
   CHECK(str(failed["status"]) == "failed");
   CHECK(str(failed["error"]["code"]) == "server_error");
   CHECK(str(failed["output"].at(0)["content"].at(0)["text"]) == "Hello!");
@@ -203,7 +187,7 @@ TEST_CASE("responses over an Anthropic upstream: tools both ways, plain and stre
         std::string::npos);
   CHECK(sent.find(R"("tool_choice":{"type":"tool","name":"get_weather"})") != std::string::npos);
   simdjson::dom::parser p;
-  auto doc = parse(p, plain->body);
+  auto doc = parse_json(p, plain->body);
   CHECK(str(doc["output"].at(0)["content"].at(0)["text"]) == "Checking.");
   CHECK(str(doc["output"].at(1)["type"]) == "function_call");
   CHECK(str(doc["output"].at(1)["call_id"]) == "toolu_1");
@@ -222,7 +206,7 @@ TEST_CASE("responses over an Anthropic upstream: tools both ways, plain and stre
         std::string::npos);
   CHECK(sent2.find(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"sunny"})") != std::string::npos);
   CHECK(sent2.find(R"("max_tokens":2)") != std::string::npos);
-  auto incomplete = parse(p, last_event(streamed->body, "response.incomplete"))["response"];
+  auto incomplete = parse_json(p, last_event(streamed->body, "response.incomplete"))["response"];
   CHECK(str(incomplete["status"]) == "incomplete");
   CHECK(str(incomplete["incomplete_details"]["reason"]) == "max_output_tokens");
   CHECK(str(incomplete["output"].at(0)["content"].at(0)["text"]) == "Sunny");

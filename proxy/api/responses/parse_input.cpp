@@ -189,10 +189,6 @@ Status parse_input(element e, Context& c) {
   return {};
 }
 
-Status parse_instructions(element e, Context& c) {
-  NORM_TRY(text, string(e, "instructions"));
-  c.instructions = std::string(text);
-  return {};
-}
+Status parse_instructions(element e, Context& c) { return store(string(e, "instructions"), c.instructions); }
 
 }  // namespace switchyard::proxy::responses_detail

@@ -13,45 +13,31 @@ constexpr size_t kMetadataPairs = 16, kMetadataKeyChars = 64, kMetadataValueChar
 }  // namespace
 
 Status parse_model(element e, Context& c) {
-  NORM_TRY(model, non_empty_string(e, "model"));
-  c.request.model = model;
-  return {};
+  return store(non_empty_string(e, "model"), c.request.model);
 }
 
 Status parse_stream(element e, Context& c) {
-  NORM_TRY(v, boolean(e, "stream"));
-  c.request.stream = v;
-  return {};
+  return store(boolean(e, "stream"), c.request.stream);
 }
 
 Status parse_temperature(element e, Context& c) {
-  NORM_TRY(v, number_in(e, "temperature", sampling_ranges::temperature));
-  c.request.sampling.temperature = v;
-  return {};
+  return store(number_in(e, "temperature", sampling_ranges::temperature), c.request.sampling.temperature);
 }
 
 Status parse_top_p(element e, Context& c) {
-  NORM_TRY(v, number_in(e, "top_p", sampling_ranges::top_p));
-  c.request.sampling.top_p = v;
-  return {};
+  return store(number_in(e, "top_p", sampling_ranges::top_p), c.request.sampling.top_p);
 }
 
 Status parse_max_output_tokens(element e, Context& c) {
-  NORM_TRY(v, integer_in(e, "max_output_tokens", 1));
-  c.request.sampling.max_tokens = v;
-  return {};
+  return store(integer_in(e, "max_output_tokens", 1), c.request.sampling.max_tokens);
 }
 
 Status parse_parallel_tool_calls(element e, Context& c) {
-  NORM_TRY(v, boolean(e, "parallel_tool_calls"));
-  c.request.parallel_tool_calls = v;
-  return {};
+  return store(boolean(e, "parallel_tool_calls"), c.request.parallel_tool_calls);
 }
 
 Status parse_user(element e, Context& c) {
-  NORM_TRY(v, string(e, "user"));
-  c.request.user = v;
-  return {};
+  return store(string(e, "user"), c.request.user);
 }
 
 // Only checked: the value is echoed in the response (echo_fields) and goes nowhere else.

@@ -9,6 +9,16 @@ namespace {
 
 using simdjson::dom::object;
 
+// Copies an optional member to `w` once `check` (a json_fields getter) accepts it.
+template <class Check>
+Status copy_member(object fields, std::string_view key, const std::string& path, Check check, JsonWriter& w) {
+  auto value = member(fields, key);
+  if (!value) return {};
+  NORM_TRY(checked, check(*value, path));
+  w.field(key, checked);
+  return {};
+}
+
 // {type:"function", name, description, parameters, strict} ->
 // {"type":"function","function":{"name","description","parameters","strict"}}.
 Status write_function_tool(element tool, const std::string& path, Context& c, JsonWriter& w) {
@@ -24,18 +34,12 @@ Status write_function_tool(element tool, const std::string& path, Context& c, Js
     return invalid_message(key_path(path, "name"),
                            key_path(path, "name") + " repeats the tool name " + quoted_excerpt(name));
   w.begin_object().field("type", "function").key("function").begin_object().field("name", name);
-  if (auto description = member(fields, "description")) {
-    NORM_TRY(text, string(*description, key_path(path, "description")));
-    w.field("description", text);
-  }
+  NORM_CHECK(copy_member(fields, "description", key_path(path, "description"), json_fields::string, w));
   if (auto parameters = member(fields, "parameters")) {
     NORM_CHECK(json_fields::object(*parameters, key_path(path, "parameters")));
     w.field_raw("parameters", simdjson::minify(*parameters));
   }
-  if (auto strict = member(fields, "strict")) {
-    NORM_TRY(flag, boolean(*strict, key_path(path, "strict")));
-    w.field("strict", flag);
-  }
+  NORM_CHECK(copy_member(fields, "strict", key_path(path, "strict"), json_fields::boolean, w));
   w.end_object().end_object();
   return {};
 }
@@ -49,15 +53,9 @@ Result<std::string> json_schema_format(object fields) {
   NORM_CHECK(json_fields::object(schema, "text.format.schema"));
   JsonWriter w;
   w.begin_object().field("type", "json_schema").key("json_schema").begin_object().field("name", name);
-  if (auto description = member(fields, "description")) {
-    NORM_TRY(text, string(*description, "text.format.description"));
-    w.field("description", text);
-  }
+  NORM_CHECK(copy_member(fields, "description", "text.format.description", json_fields::string, w));
   w.field_raw("schema", simdjson::minify(schema));
-  if (auto strict = member(fields, "strict")) {
-    NORM_TRY(flag, boolean(*strict, "text.format.strict"));
-    w.field("strict", flag);
-  }
+  NORM_CHECK(copy_member(fields, "strict", "text.format.strict", json_fields::boolean, w));
   w.end_object().end_object();
   return w.take();
 }

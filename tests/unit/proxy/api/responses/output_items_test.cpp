@@ -2,31 +2,14 @@
 // id, tool calls by index, and the completion state.
 #include <catch2/catch.hpp>
 
+#include "integration/scripted_provider.h"
 #include "proxy/api/responses/output_items.h"
 
 using namespace switchyard;
 using namespace switchyard::proxy;
+using namespace switchyard::testing;  // ev_text, ev_tool, ev_finish
 
 namespace {
-
-Event text(std::string t) {
-  Event e;
-  e.kind = EventKind::content;
-  e.text = std::move(t);
-  return e;
-}
-Event tool(int64_t index, std::string id, std::string name, std::string args) {
-  Event e;
-  e.kind = EventKind::tool_call;
-  e.tool_call = ToolCallDelta{index, std::move(id), std::move(name), std::move(args)};
-  return e;
-}
-Event finish(std::string reason) {
-  Event e;
-  e.kind = EventKind::finish;
-  e.finish_reason = std::move(reason);
-  return e;
-}
 
 using K = OutputStep::Kind;
 std::vector<std::pair<K, size_t>> kinds(const std::vector<OutputStep>& steps) {
@@ -44,19 +27,17 @@ TEST_CASE("output: ids swap the generation id's prefix", "[responses]") {
 
 TEST_CASE("output: text then tool calls make sequential items with derived ids", "[responses]") {
   OutputBuilder b("gen-9-xyz");
-  Event role;
-  role.kind = EventKind::role;
-  CHECK(b.add(role).empty());
-  CHECK(kinds(b.add(text("Hel"))) == std::vector<std::pair<K, size_t>>{{K::item_added, 0}, {K::text_delta, 0}});
-  CHECK(kinds(b.add(text("lo"))) == std::vector<std::pair<K, size_t>>{{K::text_delta, 0}});
-  CHECK(b.add(text("")).empty());
-  auto call = b.add(tool(0, "call_1", "get_weather", "{\"ci"));
+  CHECK(b.add(ev_role()).empty());
+  CHECK(kinds(b.add(ev_text("Hel"))) == std::vector<std::pair<K, size_t>>{{K::item_added, 0}, {K::text_delta, 0}});
+  CHECK(kinds(b.add(ev_text("lo"))) == std::vector<std::pair<K, size_t>>{{K::text_delta, 0}});
+  CHECK(b.add(ev_text("")).empty());
+  auto call = b.add(ev_tool(0, "call_1", "get_weather", "{\"ci"));
   CHECK(kinds(call) ==
         std::vector<std::pair<K, size_t>>{{K::item_done, 0}, {K::item_added, 1}, {K::arguments_delta, 1}});
   CHECK(call.back().delta == "{\"ci");
-  CHECK(kinds(b.add(tool(0, "", "", "ty\":1}"))) == std::vector<std::pair<K, size_t>>{{K::arguments_delta, 1}});
-  CHECK(kinds(b.add(tool(1, "", "noop", ""))) == std::vector<std::pair<K, size_t>>{{K::item_done, 1}, {K::item_added, 2}});
-  CHECK(b.add(finish("tool_calls")).empty());
+  CHECK(kinds(b.add(ev_tool(0, "", "", "ty\":1}"))) == std::vector<std::pair<K, size_t>>{{K::arguments_delta, 1}});
+  CHECK(kinds(b.add(ev_tool(1, "", "noop", ""))) == std::vector<std::pair<K, size_t>>{{K::item_done, 1}, {K::item_added, 2}});
+  CHECK(b.add(ev_finish("tool_calls")).empty());
   CHECK(kinds(b.close(true)) == std::vector<std::pair<K, size_t>>{{K::item_done, 2}});
   CHECK(b.close(true).empty());  // nothing left open
 
@@ -78,11 +59,11 @@ TEST_CASE("output: text then tool calls make sequential items with derived ids",
 
 TEST_CASE("output: a late fragment joins its closed call, and other choices are ignored", "[responses]") {
   OutputBuilder b("gen-1-a");
-  b.add(tool(0, "c0", "first", "{\"x\":"));
-  b.add(tool(1, "c1", "second", "{}"));
-  auto late = b.add(tool(0, "", "", "1}"));
+  b.add(ev_tool(0, "c0", "first", "{\"x\":"));
+  b.add(ev_tool(1, "c1", "second", "{}"));
+  auto late = b.add(ev_tool(0, "", "", "1}"));
   CHECK(kinds(late) == std::vector<std::pair<K, size_t>>{{K::arguments_delta, 0}});
-  Event other = text("ignored");
+  Event other = ev_text("ignored");
   other.choice_index = 1;
   CHECK(b.add(other).empty());
   b.close(true);
@@ -93,8 +74,8 @@ TEST_CASE("output: a late fragment joins its closed call, and other choices are 
 
 TEST_CASE("output: text after a tool call opens a new message, and close(false) marks it incomplete", "[responses]") {
   OutputBuilder b("gen-2-b");
-  b.add(tool(0, "c0", "f", "{}"));
-  b.add(text("after"));
+  b.add(ev_tool(0, "c0", "f", "{}"));
+  b.add(ev_text("after"));
   b.close(false);
   REQUIRE(b.items().size() == 2);
   CHECK(b.items()[0].status == OutputItem::Status::completed);

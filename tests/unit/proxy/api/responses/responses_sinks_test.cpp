@@ -3,32 +3,16 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include "integration/responses_support.h"
+#include "integration/scripted_provider.h"
 #include "proxy/api/responses/request_parser.h"
 #include "proxy/api/responses/responses_format.h"
 
 using namespace switchyard;
 using namespace switchyard::proxy;
+using namespace switchyard::testing;  // ev_text, ev_tool, ev_finish, sse_events
 
 namespace {
-
-Event text(std::string t) {
-  Event e;
-  e.kind = EventKind::content;
-  e.text = std::move(t);
-  return e;
-}
-Event tool(int64_t index, std::string id, std::string name, std::string args) {
-  Event e;
-  e.kind = EventKind::tool_call;
-  e.tool_call = ToolCallDelta{index, std::move(id), std::move(name), std::move(args)};
-  return e;
-}
-Event finish(std::string reason) {
-  Event e;
-  e.kind = EventKind::finish;
-  e.finish_reason = std::move(reason);
-  return e;
-}
 
 const ResponseStart kStart{"gen-1700-abc", 1700000000, "m/x", "prov", ""};
 const ResponseEnd kEnd{Usage{10, 5, 4, 0, false}, billing::Picodollars(2'500'000), std::nullopt};
@@ -39,8 +23,6 @@ ChatRequest request(const std::string& fields) {
   return *r;
 }
 
-std::string str(simdjson::dom::element e) { return std::string(std::string_view(e)); }
-
 // Runs a sink over `events` and returns what it wrote.
 std::string run(const ChatRequest& r, const std::vector<Event>& events, const ResponseEnd& end = kEnd) {
   auto sink = ResponsesFormat().sink(r);
@@ -49,38 +31,16 @@ std::string run(const ChatRequest& r, const std::vector<Event>& events, const Re
   return out + sink->finish(end);
 }
 
-struct SseEvent {
-  std::string type;  // the `event:` line
-  std::string data;
-};
-std::vector<SseEvent> sse_events(const std::string& body) {
-  std::vector<SseEvent> out;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find("\n\n", pos);
-    REQUIRE(end != std::string::npos);
-    std::string block = body.substr(pos, end - pos);
-    REQUIRE(block.rfind("event: ", 0) == 0);
-    size_t newline = block.find('\n');
-    REQUIRE(block.compare(newline + 1, 6, "data: ") == 0);
-    out.push_back({block.substr(7, newline - 7), block.substr(newline + 7)});
-    pos = end + 2;
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("responses sink: a plain response is the whole response object", "[responses]") {
   ChatRequest r = request(
       R"(,"instructions":"Be brief","metadata":{"run":"7"},"temperature":0.5,"max_output_tokens":50,"user":"u",)"
       R"("tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}}],"tool_choice":"auto")");
-  std::string body = run(r, {text("Hi "), text("there"), tool(0, "call_1", "get_weather", "{\"city\":\"Oslo\"}"),
-                             finish("tool_calls")});
+  std::string body = run(r, {ev_text("Hi "), ev_text("there"), ev_tool(0, "call_1", "get_weather", "{\"city\":\"Oslo\"}"),
+                             ev_finish("tool_calls")});
   simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  INFO(body);
-  REQUIRE(p.parse(body).get(doc) == simdjson::SUCCESS);
+  auto doc = parse_json(p, body);
   CHECK(str(doc["id"]) == "resp_1700-abc");
   CHECK(str(doc["object"]) == "response");
   CHECK(int64_t(doc["created_at"]) == 1700000000);
@@ -129,7 +89,7 @@ TEST_CASE("responses sink: a plain response is the whole response object", "[res
 }
 
 TEST_CASE("responses sink: defaults are echoed when the request left them out", "[responses]") {
-  std::string body = run(request(""), {text("ok"), finish("stop")});
+  std::string body = run(request(""), {ev_text("ok"), ev_finish("stop")});
   CHECK(body.find(R"("instructions":null,"max_output_tokens":null,"metadata":{},"parallel_tool_calls":true,)"
                   R"("previous_response_id":null,"reasoning":null,"store":false,"temperature":1,)"
                   R"("text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1,)"
@@ -137,7 +97,7 @@ TEST_CASE("responses sink: defaults are echoed when the request left them out", 
 }
 
 TEST_CASE("responses sink: output cut by the length limit is incomplete", "[responses]") {
-  std::string body = run(request(R"(,"max_output_tokens":2)"), {text("cut"), finish("length")});
+  std::string body = run(request(R"(,"max_output_tokens":2)"), {ev_text("cut"), ev_finish("length")});
   CHECK(body.find(R"("status":"incomplete")") != std::string::npos);
   CHECK(body.find(R"("incomplete_details":{"reason":"max_output_tokens"})") != std::string::npos);
   CHECK(body.find(R"("type":"message","status":"incomplete")") != std::string::npos);
@@ -147,8 +107,8 @@ TEST_CASE("responses sink: a stream is the typed events in order with sequence n
   ChatRequest r = request(R"(,"stream":true)");
   auto sink = ResponsesFormat().sink(r);
   CHECK(sink->streaming());
-  std::string body = run(r, {text("Hel"), text("lo"), tool(0, "call_1", "f", "{\"a\":"), tool(0, "", "", "1}"),
-                             finish("tool_calls")});
+  std::string body = run(r, {ev_text("Hel"), ev_text("lo"), ev_tool(0, "call_1", "f", "{\"a\":"), ev_tool(0, "", "", "1}"),
+                             ev_finish("tool_calls")});
   auto events = sse_events(body);
   std::vector<std::string> types;
   for (const auto& e : events) types.push_back(e.type);
@@ -162,17 +122,11 @@ TEST_CASE("responses sink: a stream is the typed events in order with sequence n
                      "response.output_item.done", "response.completed"});
   simdjson::dom::parser p;
   for (size_t i = 0; i < events.size(); ++i) {
-    simdjson::dom::element doc;
-    INFO(events[i].data);
-    REQUIRE(p.parse(events[i].data).get(doc) == simdjson::SUCCESS);
+    auto doc = parse_json(p, events[i].data);
     CHECK(str(doc["type"]) == events[i].type);
     CHECK(int64_t(doc["sequence_number"]) == int64_t(i));
   }
-  auto payload = [&](size_t i) {
-    simdjson::dom::element doc;
-    REQUIRE(p.parse(events[i].data).get(doc) == simdjson::SUCCESS);
-    return doc;
-  };
+  auto payload = [&](size_t i) { return parse_json(p, events[i].data); };
   auto created = payload(0);
   CHECK(str(created["response"]["status"]) == "in_progress");
   CHECK(simdjson::dom::array(created["response"]["output"]).size() == 0);
@@ -207,7 +161,7 @@ TEST_CASE("responses sink: a stream is the typed events in order with sequence n
 }
 
 TEST_CASE("responses sink: a stream cut by the length limit ends with response.incomplete", "[responses][sse]") {
-  auto events = sse_events(run(request(R"(,"stream":true)"), {text("cut"), finish("length")}));
+  auto events = sse_events(run(request(R"(,"stream":true)"), {ev_text("cut"), ev_finish("length")}));
   REQUIRE(events.size() == 9);
   CHECK(events[7].type == "response.output_item.done");
   CHECK(events[7].data.find(R"("status":"incomplete")") != std::string::npos);
@@ -221,12 +175,11 @@ TEST_CASE("responses sink: a mid-stream failure ends with response.failed carryi
                                                               {ErrorKind::rate_limited, "rate_limit_exceeded"}}));
   ResponseEnd failed = kEnd;
   failed.failure = Error{kind, "upstream reset", 0, {}, 0};
-  auto events = sse_events(run(request(R"(,"stream":true)"), {text("par")}, failed));
+  auto events = sse_events(run(request(R"(,"stream":true)"), {ev_text("par")}, failed));
   REQUIRE(events.size() == 6);  // created, in_progress, item added, part added, delta, failed
   CHECK(events.back().type == "response.failed");
   simdjson::dom::parser p;
-  simdjson::dom::element doc;
-  REQUIRE(p.parse(events.back().data).get(doc) == simdjson::SUCCESS);
+  auto doc = parse_json(p, events.back().data);
   CHECK(str(doc["response"]["status"]) == "failed");
   CHECK(str(doc["response"]["error"]["code"]) == code);
   CHECK(str(doc["response"]["error"]["message"]) == "upstream reset");
