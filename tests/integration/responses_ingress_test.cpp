@@ -120,6 +120,22 @@ TEST_CASE("responses: the provider sees the request in chat vocabulary", "[integ
   CHECK(f.log->max_tokens.back() == 40);
 }
 
+TEST_CASE("responses: routing metadata, when asked for, has its own field beside the client's metadata",
+          "[integration][responses]") {
+  Fixture f;
+  auto headers = bearer(f.key);
+  headers.emplace("X-Switchyard-Metadata", "enabled");
+  auto r = f.proxy->client().Post("/v1/responses", headers, R"({"model":"test/model","input":"hi","metadata":{"a":"b"}})",
+                                  "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  simdjson::dom::parser p;
+  auto doc = parse_json(p, r->body);
+  CHECK(str(doc["metadata"]["a"]) == "b");
+  CHECK(str(doc["routing_metadata"]["generation_id"]) == r->get_header_value("X-Generation-Id"));
+  CHECK(str(doc["routing_metadata"]["provider"]) == "scripted");
+}
+
 TEST_CASE("responses: a stream is typed SSE events ending in response.completed with usage",
           "[integration][responses][sse]") {
   Fixture f;

@@ -212,3 +212,34 @@ TEST_CASE("responses over an Anthropic upstream: tools both ways, plain and stre
   CHECK(str(incomplete["output"].at(0)["content"].at(0)["text"]) == "Sunny");
   CHECK(int64_t(incomplete["usage"]["output_tokens"]) == 2);
 }
+
+TEST_CASE("responses over an OpenAI upstream: a client that leaves mid-stream cancels the upstream",
+          "[integration][responses][sse]") {
+  Env env;
+  ChatStreamSpec spec;
+  spec.with_done = false;
+  spec.finish_reason = "";
+  env.openai.set_response(MockResponse::sse(chat_completion_sse(spec), MockResponse::Tail::hang_pinging));
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/responses";
+  req.headers = bearer(env.key);
+  req.body = R"({"model":"m/chat","input":"hi","stream":true})";
+  req.set_header("Content-Type", "application/json");
+  std::string gen;
+  req.response_handler = [&](const httplib::Response& res) {
+    gen = res.get_header_value("X-Generation-Id");
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    return std::string_view(data, n).find("response.output_text.delta") == std::string_view::npos;  // leave
+  };
+  auto client = env.proxy->client();
+  client.send(req);
+  CHECK(env.openai.wait_for_disconnects(1, std::chrono::seconds(10)));
+  REQUIRE(!gen.empty());
+  auto row = env.proxy->wait_for_generation(gen);
+  REQUIRE(row);
+  CHECK(row->cancelled);
+  CHECK(row->api == "responses");
+}
