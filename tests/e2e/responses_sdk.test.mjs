@@ -58,6 +58,14 @@ function writeStream(res, json, answer) {
   res.end('data: [DONE]\n\n');
 }
 
+// One delta, then the connection drops without the end of the stream.
+function cutStream(res, json) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  const chunk = { id: 'up-c', object: 'chat.completion.chunk', model: json.model,
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Half a' }, finish_reason: null }] };
+  res.write(`data: ${JSON.stringify(chunk)}\n\n`, () => res.destroy());
+}
+
 function startUpstream() {
   upstream = http.createServer((req, res) => {
     let body = '';
@@ -65,6 +73,7 @@ function startUpstream() {
     req.on('end', () => {
       const json = JSON.parse(body);
       upstreamRequests.push(json);
+      if (json.messages.at(-1).content === 'cut the stream') return cutStream(res, json);
       const answer = upstreamAnswer(json);
       if (json.stream) return writeStream(res, json, answer);
       const message = answer.toolCall
@@ -216,6 +225,22 @@ test('remote: a streamed function-tool round trip, with the typed events in orde
   assertUsage(final.usage);
 });
 
+test('remote: a stream the upstream cuts short ends with response.failed carrying the error', async () => {
+  const client = new OpenAI({ apiKey: key, baseURL });
+  const stream = await client.responses.create({ model: remoteModel, input: 'cut the stream', stream: true });
+  const events = [];
+  for await (const event of stream) events.push(event);
+  const failed = events.at(-1);
+  assert.equal(failed.type, 'response.failed');
+  assert.equal(failed.response.status, 'failed');
+  assert.equal(failed.response.error.code, 'server_error');
+  assert.ok(failed.response.error.message.length > 0);
+  assert.equal(failed.response.output[0].content[0].text, 'Half a');
+  assert.equal(failed.response.output[0].status, 'incomplete');
+  assert.ok(!events.some((e) => e.type === 'response.completed'));
+  assert.ok(failed.response.usage.input_tokens > 0, 'what was used is still billed');
+});
+
 test('remote: a wrong key is the SDK AuthenticationError (401)', async () => {
   const client = new OpenAI({ apiKey: 'sk-sy-v1-wrong', baseURL, maxRetries: 0 });
   await assert.rejects(client.responses.create({ model: remoteModel, input: 'hi' }),
@@ -279,10 +304,11 @@ test('SIGTERM flushes the ledger: one row per request, each marked api responses
   server = null;
   const rows = execFileSync('sqlite3', [dbPath,
     "SELECT api, status, streamed, provider FROM usage ORDER BY created, rowid"]).toString().trim().split('\n');
-  // plain x2, streamed x2, three 400s (no provider), local plain x2 + streamed; the 401 has no key.
+  // plain x2, streamed x2, the cut stream, three 400s (no provider), local plain x2 + streamed; the 401
+  // has no key to bill.
   assert.deepEqual(rows, [
     'responses|200|0|mockup', 'responses|200|0|mockup', 'responses|200|1|mockup', 'responses|200|1|mockup',
-    'responses|400|0|', 'responses|400|0|', 'responses|400|0|',
+    'responses|502|1|mockup', 'responses|400|0|', 'responses|400|0|', 'responses|400|0|',
     'responses|200|0|local', 'responses|200|0|local', 'responses|200|1|local',
   ]);
   const stored = execFileSync('sqlite3', [dbPath, '.dump']).toString();

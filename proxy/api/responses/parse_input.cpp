@@ -13,12 +13,6 @@ using simdjson::dom::object;
 
 constexpr size_t kMaxItems = 10000;  // as many as chat takes messages
 
-// A part's `type`: a string that must be there.
-Result<std::string_view> part_type(object fields, const std::string& path, const std::string& expected) {
-  NORM_TRY(type, required(fields, "type", key_path(path, "type"), expected));
-  return string(type, key_path(path, "type"));
-}
-
 // input_image -> {"type":"image_url","image_url":{"url","detail"}}; files are not stored
 // here, so only image_url (an https or data: URL) can name the image.
 Status write_image_part(object fields, const std::string& path, JsonWriter& parts) {
@@ -37,23 +31,32 @@ Status write_image_part(object fields, const std::string& path, JsonWriter& part
   return {};
 }
 
-// One content part, written to `parts` as a chat part; its text joins Message::text.
-Status write_part(element part, const std::string& path, bool images, bool& have_text, Message& m,
-                  JsonWriter& parts) {
-  const std::string allowed = images ? "input_text, output_text or input_image" : "input_text or output_text";
+// A content array being converted: the chat parts written so far, and the text they add
+// to the message.
+struct ContentParts {
+  Message& message;
+  bool images;  // input_image allowed (not in a function_call_output)
+  bool have_text = false;
+  JsonWriter parts;
+};
+
+// One content part, as a chat part; its text joins Message::text.
+Status write_part(element part, const std::string& path, ContentParts& out) {
+  const std::string allowed = out.images ? "input_text, output_text or input_image" : "input_text or output_text";
   NORM_TRY(fields, json_fields::object(part, path));
-  NORM_TRY(type, part_type(fields, path, "one of " + allowed));
+  std::string type_path = key_path(path, "type");
+  NORM_TRY(type_element, required(fields, "type", type_path, "one of " + allowed));
+  NORM_TRY(type, string(type_element, type_path));
   if (type == "input_text" || type == "output_text") {
     NORM_TRY(text_element, required(fields, "text", key_path(path, "text"), "a string"));
     NORM_TRY(text, string(text_element, key_path(path, "text")));
-    if (have_text) m.text += '\n';  // joined with a newline, as the chat parser joins text parts
-    m.text += text;
-    have_text = true;
-    parts.begin_object().field("type", "text").field("text", text).end_object();
+    if (out.have_text) out.message.text += '\n';  // joined with a newline, as the chat parser joins text parts
+    out.message.text += text;
+    out.have_text = true;
+    out.parts.begin_object().field("type", "text").field("text", text).end_object();
     return {};
   }
-  if (type == "input_image" && images) return write_image_part(fields, path, parts);
-  std::string type_path = key_path(path, "type");
+  if (type == "input_image" && out.images) return write_image_part(fields, path, out.parts);
   return invalid_message(type_path, type_path + " " + quoted_excerpt(type) + " is not supported here; send " + allowed);
 }
 
@@ -65,17 +68,15 @@ Status parse_content(element content, const std::string& path, bool images, Mess
     return {};
   }
   if (!content.is_array()) return invalid(path, "a string or an array of content parts", type_name(content));
-  JsonWriter parts;
-  parts.begin_array();
-  bool have_text = false;
+  ContentParts out{m, images};
+  out.parts.begin_array();
   size_t i = 0;
   // Bound to a local first: value_unsafe() on a temporary result returns a reference into it.
   simdjson::dom::array list = content.get_array().value_unsafe();
-  for (element part : list)
-    NORM_CHECK(write_part(part, index_path(path, i++), images, have_text, m, parts));
-  parts.end_array();
+  for (element part : list) NORM_CHECK(write_part(part, index_path(path, i++), out));
+  out.parts.end_array();
   m.content_is_array = true;
-  m.content_json = parts.take();
+  m.content_json = out.parts.take();
   return {};
 }
 
@@ -92,13 +93,17 @@ Status parse_message_item(object fields, const std::string& path, Context& c) {
   return {};
 }
 
+Result<std::string_view> call_id(object fields, const std::string& id_path) {
+  NORM_TRY(id, required(fields, "call_id", id_path, "a non-empty string"));
+  return non_empty_string(id, id_path);
+}
+
 // Consecutive calls are one assistant turn with several tool_calls; a call right after an
 // assistant message joins it (a replayed output: the text, then the calls it made).
 Status parse_function_call_item(object fields, const std::string& path, Context& c) {
   ToolCall call;
   std::string id_path = key_path(path, "call_id");
-  NORM_TRY(id_element, required(fields, "call_id", id_path, "a non-empty string"));
-  NORM_TRY(id, non_empty_string(id_element, id_path));
+  NORM_TRY(id, call_id(fields, id_path));
   if (!c.call_ids.emplace(id).second)
     return invalid_message(id_path, id_path + " repeats the call_id " + quoted_excerpt(id));
   call.id = id;
@@ -123,8 +128,7 @@ Status parse_function_call_item(object fields, const std::string& path, Context&
 
 Status parse_function_call_output_item(object fields, const std::string& path, Context& c) {
   std::string id_path = key_path(path, "call_id");
-  NORM_TRY(id_element, required(fields, "call_id", id_path, "a non-empty string"));
-  NORM_TRY(id, non_empty_string(id_element, id_path));
+  NORM_TRY(id, call_id(fields, id_path));
   if (!c.call_ids.contains(std::string(id)))
     return invalid_message(id_path, id_path + " " + quoted_excerpt(id) + " matches no function_call earlier in input");
   std::string output_path = key_path(path, "output");
