@@ -12,15 +12,10 @@ using namespace json_fields;
 
 Result<void> read_object(std::string_view body, const FieldTable& fields) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(body.data(), body.size());
-  element doc;
-  if (auto err = parser.parse(padded).get(doc); err != simdjson::SUCCESS)
-    return fail(ErrorKind::invalid_argument, std::string("Invalid JSON in request body: ") + simdjson::error_message(err));
-  if (!doc.is_object()) return fail(ErrorKind::invalid_argument, std::string("The body must be a JSON object, got ") + type_name(doc));
+  NORM_TRY(top, body_object(parser, body));
   std::unordered_set<std::string_view> seen;
-  simdjson::dom::object top = doc.get_object().value_unsafe();
   for (auto [key, value] : top) {
-    if (!seen.insert(key).second) return invalid_message(key, "The field " + quoted_excerpt(key) + " appears more than once");
+    NORM_CHECK(first_sight(seen, key));
     auto known = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
     if (known == fields.end()) {
       std::string list;

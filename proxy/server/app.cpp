@@ -5,6 +5,7 @@
 #include "proxy/admin/routes.h"
 #include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
+#include "proxy/api/responses/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
 #include "proxy/routing/price_seeding.h"
@@ -111,6 +112,7 @@ void App::mount_routes() {
   admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
                                                           catalog_.get(), options_.now_ms});
   anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
+  mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });
 }
 

@@ -1,4 +1,5 @@
 // Typed getters shared by the ingress parsers (json_fields.h).
+#include <algorithm>
 #include <charconv>
 
 #include "providers/json_writer.h"
@@ -197,6 +198,25 @@ std::optional<element> member(simdjson::dom::object o, std::string_view key) {
   element e;
   if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
   return e;
+}
+
+Result<element> required(simdjson::dom::object o, std::string_view key, std::string_view param,
+                         std::string_view expected) {
+  auto e = member(o, key);
+  if (!e) return invalid(param, expected, "nothing");
+  return *e;
+}
+
+Result<std::string_view> function_name(std::optional<element> name, std::string_view param) {
+  constexpr std::string_view kRule = "a string of 1 to 64 characters from a-z, A-Z, 0-9, _ and -";
+  if (!name) return invalid(param, kRule, "nothing");
+  if (!name->is_string()) return invalid(param, kRule, type_name(*name));
+  std::string_view s = name->get_string().value_unsafe();
+  bool valid = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+  });
+  if (!valid) return invalid(param, kRule, quoted_excerpt(s));
+  return s;
 }
 
 Result<simdjson::dom::array> array(element e, std::string_view param) {

@@ -71,8 +71,22 @@ Result<std::string_view> one_of(element e, std::string_view param, std::initiali
 Result<simdjson::dom::object> object(element e, std::string_view param);
 // A member of an object; absent and explicit null both read as nullopt (SDKs send nulls).
 std::optional<element> member(simdjson::dom::object o, std::string_view key);
+// A member that must be there (not null): "<param> must be <expected>, got nothing" when not.
+Result<element> required(simdjson::dom::object o, std::string_view key, std::string_view param,
+                         std::string_view expected);
+// A tool (function) name by OpenAI's rule, ^[a-zA-Z0-9_-]{1,64}$; absent is an error too.
+Result<std::string_view> function_name(std::optional<element> name, std::string_view param);
 Result<simdjson::dom::array> array(element e, std::string_view param);
 // An array of non-empty strings, at most max_items long.
 Result<std::vector<std::string>> string_array(element e, std::string_view param, size_t max_items);
+
+// Stores a getter's value in `out`, or passes its error on, so a field that is one checked
+// value is one line: `return store(boolean(e, "stream"), request.stream);`.
+template <class T, class Out>
+Status store(Result<T> value, Out& out) {
+  if (!value) return std::unexpected(std::move(value.error()));
+  out = std::move(*value);
+  return {};
+}
 
 }  // namespace switchyard::proxy::json_fields
