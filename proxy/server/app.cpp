@@ -1,5 +1,7 @@
 #include "proxy/server/app.h"
 
+#include <sys/socket.h>
+
 #include <cstdio>
 
 #include "proxy/admin/routes.h"
@@ -87,6 +89,13 @@ void App::configure_server() {
   server_.set_keep_alive_max_count(static_cast<size_t>(sc.keep_alive_max_count));
   server_.set_keep_alive_timeout(std::max<time_t>(1, sc.keep_alive_timeout_ms / 1000));
   server_.set_tcp_nodelay(true);
+  // Debian's compiled cpp-httplib listens with a backlog of 5: a burst of connections
+  // overflows it and clients wait out SYN-ACK retransmits (seconds). Keep the listening
+  // socket so bind() can raise its backlog.
+  server_.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
   });
@@ -126,6 +135,8 @@ Result<int> App::bind(const std::string& host, int port) {
   } else if (!server_.bind_to_port(host, port)) {
     return fail(ErrorKind::internal, "cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
   }
+  // listen() again on a listening socket only changes its backlog.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, static_cast<int>(options_.config->server.listen_backlog));
   return bound;
 }
 

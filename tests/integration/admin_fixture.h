@@ -53,8 +53,11 @@ struct AdminFixture {
   FakeClock clock;
   std::shared_ptr<ScriptLog> log = std::make_shared<ScriptLog>();
   std::function<Script(const OpenParams&)> script = [](const OpenParams&) {
-    return Script{{ev_role(), ev_text("hi"), ev_finish("stop"), ev_usage(1000, 100)}};
+    return Script{{ev_role(), ev_text("hi"), ev_finish("stop"), ev_usage(10, 100)}};
   };
+  // What the default script's answer costs on test/m: 10 prompt tokens at $1/M and 100
+  // completion tokens at $2/M ($0.00021); its reservation on chat() is a little more.
+  static constexpr int64_t kAnswerCost = 10 * 1'000'000LL + 100 * 2'000'000LL;
   std::unique_ptr<RunningProxy> proxy;
   std::string admin;
 
