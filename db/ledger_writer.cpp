@@ -1,5 +1,6 @@
 #include "db/ledger_writer.h"
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <system_error>
@@ -82,8 +83,16 @@ void LedgerWriter::run() {
     uint64_t batch_end = 0;
     {
       std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping and drained
+      // Wakes for records, for stopping, and (with retention) hourly to prune.
+      auto ready = [&] { return !queue_.empty() || stopping_; };
+      if (opts_.usage_retention_ms > 0) work_cv_.wait_for(lock, std::chrono::hours(1), ready);
+      else work_cv_.wait(lock, ready);
+      if (queue_.empty() && stopping_) return;  // stopping and drained
+      if (queue_.empty()) {
+        lock.unlock();
+        prune_if_due();
+        continue;
+      }
       batch.clear();
       while (!queue_.empty() && batch.size() < opts_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -97,7 +106,17 @@ void LedgerWriter::run() {
       done_seq_ = batch_end;
     }
     done_cv_.notify_all();
+    prune_if_due();  // after flush() waiters are released
   }
+}
+
+void LedgerWriter::prune_if_due() {
+  if (opts_.usage_retention_ms <= 0) return;
+  int64_t now = now_unix_ms();
+  if (now - last_prune_ms_ < 3'600'000) return;
+  last_prune_ms_ = now;
+  auto pruned = store_->prune_usage(now - opts_.usage_retention_ms);
+  if (!pruned) std::fprintf(stderr, "ledger: retention: %s\n", pruned.error().message.c_str());
 }
 
 void LedgerWriter::write_batch(const std::vector<UsageRecord>& batch) {

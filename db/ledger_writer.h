@@ -27,6 +27,9 @@ namespace switchyard::db {
 struct LedgerOptions {
   StoreOptions store;
   size_t max_batch = 10000;  // caps one transaction's size when a backlog built up
+  // Retention of raw usage rows (the hourly rollups are kept): rows older than this are
+  // deleted once an hour by the writer thread. 0 keeps every row.
+  int64_t usage_retention_ms = 0;
 };
 
 struct LedgerStats {
@@ -63,6 +66,7 @@ class LedgerWriter {
   LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts);
   void run();
   void write_batch(const std::vector<UsageRecord>& batch);
+  void prune_if_due();
 
   std::unique_ptr<UsageStore> store_;
   LedgerOptions opts_;
@@ -79,6 +83,7 @@ class LedgerWriter {
 
   std::atomic<int64_t> records_written_{0}, records_duplicate_{0}, records_failed_{0};
   std::atomic<int64_t> batches_{0}, batches_failed_{0};
+  int64_t last_prune_ms_ = 0;  // writer thread only
 
   std::thread thread_;  // last: starts after every member above exists
 };

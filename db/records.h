@@ -51,6 +51,7 @@ struct UsageRecord {
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;
   int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
   int64_t cost_pico = 0;
   int status = 0;  // HTTP status of the response
   std::string error_message;

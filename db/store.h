@@ -19,6 +19,7 @@
 
 #include "db/error.h"
 #include "db/records.h"
+#include "db/rollups.h"
 
 namespace switchyard::db {
 
@@ -26,6 +27,20 @@ namespace switchyard::db {
 struct BatchResult {
   int64_t inserted = 0;
   int64_t duplicates = 0;
+};
+
+// A raw row with its store id (the export cursor).
+struct UsageRow {
+  int64_t id = 0;
+  UsageRecord record;
+};
+
+// Raw rows with from_ms <= created < to_ms whose fields match `where` (status: a class
+// such as 4xx, or an exact code such as 429).
+struct ExportQuery {
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+  std::map<GroupField, std::string> where;
 };
 
 struct ActivityQuery {
@@ -105,6 +120,15 @@ class UsageStore {
   virtual std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id) = 0;
   // Rows with from_ms <= created < to_ms, oldest first, with their attempts.
   virtual std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q) = 0;
+  // Sums over the hourly rollups, per period and group, oldest period first (groups in order).
+  virtual std::expected<std::vector<UsageBucket>, Error> usage_rollups(const UsageQuery& q) = 0;
+  // One cursor page of raw rows (with attempts): rows with id > after_id matching `q`, by id,
+  // at most `limit`. Exports stream them page by page in flat memory.
+  virtual std::expected<std::vector<UsageRow>, Error> usage_page(const ExportQuery& q, int64_t after_id,
+                                                                 int64_t limit) = 0;
+  // Retention: deletes raw rows (and their attempts) created before `before_ms`; the rollups
+  // keep their sums. Returns the rows deleted.
+  virtual std::expected<int64_t, Error> prune_usage(int64_t before_ms) = 0;
 };
 
 class HealthStore {

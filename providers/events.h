@@ -16,6 +16,7 @@ struct Usage {
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;       // prompt tokens read from a cache
   int64_t cache_write_tokens = 0;  // prompt tokens written to a cache
+  int64_t reasoning_tokens = 0;    // of the completion tokens, those spent reasoning
   bool estimated = false;          // the upstream did not report it; we counted
 };
 

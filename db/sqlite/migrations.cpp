@@ -163,6 +163,76 @@ ALTER TABLE usage ADD COLUMN price_id INTEGER;                  -- the prices ro
 ALTER TABLE usage ADD COLUMN insured INTEGER NOT NULL DEFAULT 0;  -- zero-completion insurance applied
 ALTER TABLE usage ADD COLUMN waived_pico INTEGER NOT NULL DEFAULT 0 CHECK (waived_pico >= 0);
 )sql"},
+    {7, "hourly usage rollups and reasoning tokens", R"sql(
+ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
+-- Written in the same transaction as the usage rows they sum (see db/rollups.h).
+CREATE TABLE usage_hourly (
+  hour              INTEGER NOT NULL,    -- unix ms / 3600000, UTC
+  key_hash          TEXT NOT NULL,
+  model             TEXT NOT NULL,
+  provider          TEXT NOT NULL,
+  upstream_model    TEXT NOT NULL,
+  app               TEXT NOT NULL,       -- X-Title, else HTTP-Referer
+  api               TEXT NOT NULL,
+  status_class      TEXT NOT NULL,       -- 2xx | 4xx | 5xx
+  requests          INTEGER NOT NULL DEFAULT 0,
+  prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens     INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens  INTEGER NOT NULL DEFAULT 0,
+  cost_pico         INTEGER NOT NULL DEFAULT 0,
+  errors            INTEGER NOT NULL DEFAULT 0,
+  latency_ms_sum    INTEGER NOT NULL DEFAULT 0,
+  latency_count     INTEGER NOT NULL DEFAULT 0,
+  generation_ms_sum INTEGER NOT NULL DEFAULT 0,
+  -- Histograms: bucket i counts values <= db::kLatencyEdgesMs[i], the last the rest.
+  lat_0 INTEGER NOT NULL DEFAULT 0,
+  lat_1 INTEGER NOT NULL DEFAULT 0,
+  lat_2 INTEGER NOT NULL DEFAULT 0,
+  lat_3 INTEGER NOT NULL DEFAULT 0,
+  lat_4 INTEGER NOT NULL DEFAULT 0,
+  lat_5 INTEGER NOT NULL DEFAULT 0,
+  lat_6 INTEGER NOT NULL DEFAULT 0,
+  lat_7 INTEGER NOT NULL DEFAULT 0,
+  gen_0 INTEGER NOT NULL DEFAULT 0,
+  gen_1 INTEGER NOT NULL DEFAULT 0,
+  gen_2 INTEGER NOT NULL DEFAULT 0,
+  gen_3 INTEGER NOT NULL DEFAULT 0,
+  gen_4 INTEGER NOT NULL DEFAULT 0,
+  gen_5 INTEGER NOT NULL DEFAULT 0,
+  gen_6 INTEGER NOT NULL DEFAULT 0,
+  gen_7 INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour, key_hash, model, provider, upstream_model, app, api, status_class)
+) WITHOUT ROWID;
+-- Rows written before rollups existed are summed once here.
+INSERT INTO usage_hourly (hour, key_hash, model, provider, upstream_model, app, api, status_class, requests,
+  prompt_tokens, completion_tokens, cached_tokens, cost_pico, errors, latency_ms_sum, latency_count, generation_ms_sum,
+  lat_0, lat_1, lat_2, lat_3, lat_4, lat_5, lat_6, lat_7,
+  gen_0, gen_1, gen_2, gen_3, gen_4, gen_5, gen_6, gen_7)
+SELECT created / 3600000, key_hash, model, provider, upstream_model,
+  CASE WHEN x_title <> '' THEN x_title ELSE http_referer END, api,
+  CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END,
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), SUM(cost_pico),
+  SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms),
+  SUM(latency_ms IS NOT NULL AND latency_ms <= 100),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000),
+  SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000),
+  SUM(latency_ms > 10000),
+  SUM(generation_ms <= 100),
+  SUM(generation_ms > 100 AND generation_ms <= 250),
+  SUM(generation_ms > 250 AND generation_ms <= 500),
+  SUM(generation_ms > 500 AND generation_ms <= 1000),
+  SUM(generation_ms > 1000 AND generation_ms <= 2500),
+  SUM(generation_ms > 2500 AND generation_ms <= 5000),
+  SUM(generation_ms > 5000 AND generation_ms <= 10000),
+  SUM(generation_ms > 10000)
+FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+CREATE INDEX usage_hourly_key ON usage_hourly (key_hash, hour);
+)sql"},
 };
 
 std::expected<void, Error> apply_one(sqlite3* db, const Migration& m) {

@@ -4,9 +4,11 @@
 
 namespace switchyard::db::sqlite {
 
-UsageRecord read_usage(const Stmt& s) {
+UsageRecord read_usage(const Stmt& s) { return read_usage_at(s, 0); }
+
+UsageRecord read_usage_at(const Stmt& s, int first) {
   UsageRecord r;
-  int i = 0;
+  int i = first;
   r.generation_id = s.col_text(i++);
   r.key_hash = s.col_text(i++);
   r.model = s.col_text(i++);
@@ -34,6 +36,7 @@ UsageRecord read_usage(const Stmt& s) {
   r.price_id = s.col_opt_int(i++);
   r.insured = s.col_bool(i++);
   r.waived_pico = s.col_int(i++);
+  r.reasoning_tokens = s.col_int(i++);
   return r;
 }
 
@@ -45,7 +48,7 @@ void bind_usage(Stmt& s, const UsageRecord& r) {
   s.bind(15, r.generation_ms).bind(16, r.streamed).bind(17, r.cancelled);
   s.bind(18, r.finish_reason).bind(19, r.native_finish_reason).bind(20, r.usage_estimated);
   s.bind(21, r.http_referer).bind(22, r.x_title).bind(23, r.created).bind(24, r.api);
-  s.bind(25, r.price_id).bind(26, r.insured).bind(27, r.waived_pico);
+  s.bind(25, r.price_id).bind(26, r.insured).bind(27, r.waived_pico).bind(28, r.reasoning_tokens);
 }
 
 ApiKeyRow read_key(const Stmt& s) {

@@ -20,9 +20,11 @@ inline constexpr const char* kUsageColumns =
     "generation_id, key_hash, model, provider, upstream_model, prompt_tokens, completion_tokens,"
     " cached_tokens, cache_write_tokens, cost_pico, status, error_message, latency_ms, total_ms,"
     " generation_ms, streamed, cancelled, finish_reason, native_finish_reason, usage_estimated,"
-    " http_referer, x_title, created, api, price_id, insured, waived_pico";
-inline constexpr int kUsageColumnCount = 27;
+    " http_referer, x_title, created, api, price_id, insured, waived_pico, reasoning_tokens";
+inline constexpr int kUsageColumnCount = 28;
 UsageRecord read_usage(const Stmt& s);
+// The same columns starting at column `first` (after an id, say).
+UsageRecord read_usage_at(const Stmt& s, int first);
 void bind_usage(Stmt& s, const UsageRecord& r);  // in kUsageColumns order, from 1
 
 // ---- keys: the row plus its usage summed from the ledger

@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   std::expected<BatchResult, Error> insert_usage_batch(const std::vector<UsageRecord>& records) override;
   std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id) override;
   std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q) override;
+  std::expected<std::vector<UsageBucket>, Error> usage_rollups(const UsageQuery& q) override;
+  std::expected<std::vector<UsageRow>, Error> usage_page(const ExportQuery& q, int64_t after_id, int64_t limit) override;
+  std::expected<int64_t, Error> prune_usage(int64_t before_ms) override;
 
   std::expected<void, Error> upsert_health(const std::vector<HealthBucket>& buckets) override;
   std::expected<std::vector<HealthBucket>, Error> health_since(int64_t since_minute) override;
@@ -55,6 +58,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   std::expected<BatchResult, Error> insert_usage_batch_locked(const std::vector<UsageRecord>& records);
   std::expected<std::vector<AttemptRecord>, Error> attempts_locked(const std::string& generation_id);
+  std::expected<void, Error> upsert_rollups_locked(const std::vector<const UsageRecord*>& inserted);
 
   std::mutex mu_;  // one call at a time on db_
   sqlite3* db_;

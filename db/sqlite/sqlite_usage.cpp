@@ -31,6 +31,7 @@ std::expected<BatchResult, Error> SqliteStore::insert_usage_batch_locked(const s
   DB_ASSIGN(att, Stmt::prepare(db_, "INSERT OR REPLACE INTO attempts (generation_id, attempt, provider,"
                                     " upstream_model, status, error_kind, error_message, latency_ms, created)"
                                     " VALUES (?,?,?,?,?,?,?,?,?)"));
+  std::vector<const UsageRecord*> inserted;
   for (const UsageRecord& r : records) {
     bind_usage(*ins, r);
     DB_TRY(ins->run());
@@ -39,6 +40,7 @@ std::expected<BatchResult, Error> SqliteStore::insert_usage_batch_locked(const s
       continue;
     }
     ++result.inserted;
+    inserted.push_back(&r);
     for (const AttemptRecord& a : r.attempts) {
       att->bind(1, r.generation_id).bind(2, a.attempt).bind(3, a.provider).bind(4, a.upstream_model);
       att->bind(5, a.status).bind(6, a.error_kind).bind(7, a.error_message).bind(8, a.latency_ms);
@@ -46,6 +48,7 @@ std::expected<BatchResult, Error> SqliteStore::insert_usage_batch_locked(const s
       DB_TRY(att->run());
     }
   }
+  DB_TRY(upsert_rollups_locked(inserted));  // same transaction: rollups never drift from the rows
   DB_TRY(tx->commit());
   return result;
 }

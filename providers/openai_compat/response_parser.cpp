@@ -75,6 +75,8 @@ std::optional<Usage> parse_usage(element doc) {
     usage.cached_tokens = std::max<int64_t>(0, int_member(*details, "cached_tokens").value_or(0));
     usage.cache_write_tokens = std::max<int64_t>(0, int_member(*details, "cache_write_tokens").value_or(0));
   }
+  if (auto details = member(*u, "completion_tokens_details"))
+    usage.reasoning_tokens = std::max<int64_t>(0, int_member(*details, "reasoning_tokens").value_or(0));
   return usage;
 }
 

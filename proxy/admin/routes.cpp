@@ -3,6 +3,7 @@
 #include "proxy/admin/audit_api.h"
 #include "proxy/admin/keys_api.h"
 #include "proxy/admin/pricing_api.h"
+#include "proxy/admin/usage_api.h"
 #include "proxy/http/guarded.h"
 
 namespace switchyard::proxy::admin {
@@ -19,6 +20,9 @@ void mount_admin_routes(httplib::Server& server, const AdminServices& s) {
   server.Get("/api/v1/admin/pricing", route(handle_list_prices));
   server.Post("/api/v1/admin/pricing", route(handle_set_price));
   server.Get("/api/v1/admin/audit", route(handle_audit));
+  server.Get("/api/v1/admin/usage", route(handle_usage));
+  server.Get("/api/v1/admin/generations", route(handle_generations));
+  for (const char* p : {"/api/v1/activity", "/v1/activity"}) server.Get(p, route(handle_activity));
 }
 
 }  // namespace switchyard::proxy::admin

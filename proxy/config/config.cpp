@@ -47,12 +47,13 @@ void read_rate_limits(ConfigReader& r, const Node& n, RateLimitDefaults& d) {
   r.integer(n, "rate_limits", "max_concurrent", d.max_concurrent, 0, 1000000);
 }
 
-void read_database(ConfigReader& r, const Node& n, std::string& url) {
+void read_database(ConfigReader& r, const Node& n, Config& cfg) {
   if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "database")) return;
-  r.check_keys(n, "database", {"path", "url"});
+  r.check_keys(n, "database", {"path", "url", "usage_retention_days"});
   // `path` is a SQLite file; `url` is any store URL (sqlite:PATH, postgres://...).
-  r.string(n, "database", "path", url);
-  r.string(n, "database", "url", url);
+  r.string(n, "database", "path", cfg.database_url);
+  r.string(n, "database", "url", cfg.database_url);
+  r.integer(n, "database", "usage_retention_days", cfg.usage_retention_days, 0, 100000);
 }
 
 // The keys every provider entry has, then the kind's own (providers/registry.h).
@@ -204,7 +205,7 @@ void read_root(ConfigReader& r, const Node& root, const LoadConfigOptions& optio
   read_routing(r, root["routing"], cfg.routing);
   read_rate_limits(r, root["rate_limits"], cfg.rate_limits);
   if (root["server"].IsDefined()) read_server(r, root["server"], cfg.server);
-  read_database(r, root["database"], cfg.database_url);
+  read_database(r, root["database"], cfg);
   std::vector<ProviderConfig> providers = read_providers(r, root["providers"]);
   read_models(r, root["models"], providers, cfg);
   if (r.ok()) resolve_secrets(std::move(providers), options, cfg);

@@ -43,6 +43,7 @@ struct RateLimitDefaults {
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
+  int64_t usage_retention_days = 0;  // raw usage rows kept this long; 0 = forever (rollups always stay)
   std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
   RoutingConfig routing;
   RateLimitDefaults rate_limits;

@@ -70,6 +70,7 @@ void RequestLedger::finish(const Outcome& o) {
   r.completion_tokens = o.usage.completion_tokens;
   r.cached_tokens = o.usage.cached_tokens;
   r.cache_write_tokens = o.usage.cache_write_tokens;
+  r.reasoning_tokens = o.usage.reasoning_tokens;
   r.usage_estimated = o.usage.estimated;
   r.cost_pico = o.cost.pico();
   r.insured = o.insured;

@@ -50,7 +50,9 @@ Result<std::unique_ptr<App>> App::create(AppOptions options) {
 Result<void> App::open_services() {
   const Config& config = *options_.config;
   database_url_ = options_.database_url.empty() ? config.database_url : options_.database_url;
-  auto ledger = db::LedgerWriter::open(database_url_);
+  db::LedgerOptions ledger_options;
+  ledger_options.usage_retention_ms = config.usage_retention_days * 86'400'000;
+  auto ledger = db::LedgerWriter::open(database_url_, ledger_options);
   if (!ledger) return fail(ErrorKind::internal, "cannot open database " + database_url_ + ": " + ledger.error().message);
   ledger_ = std::move(*ledger);
   auto reader = open_store(database_url_);

@@ -17,6 +17,8 @@ const char* kUsage =
     "  serve            serve the API with a config file\n"
     "  demo             create the demo model if missing, a fresh demo key, then serve\n"
     "  keys             create, list, show, update, disable, enable or delete API keys\n"
+    "  usage            usage sums per period and group, from the database\n"
+    "  export           every raw usage row (with attempts), from the database\n"
     "  make-demo-model  write a small random-weight Mixtral GGUF\n"
     "  generate         run the local engine on one prompt\n"
     "\n"
@@ -37,6 +39,8 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return switchyard::proxy::cli::serve_main(argc, argv, false);
   if (cmd == "demo") return switchyard::proxy::cli::serve_main(argc, argv, true);
   if (cmd == "keys") return switchyard::proxy::cli::keys_main(argc, argv);
+  if (cmd == "usage") return switchyard::proxy::cli::usage_main(argc, argv, false);
+  if (cmd == "export") return switchyard::proxy::cli::usage_main(argc, argv, true);
   if (cmd == "make-demo-model") return make_demo_model_main(argc - 1, argv + 1);
   if (cmd == "generate") return generate_main(argc - 1, argv + 1);
   std::fprintf(stderr, "switchyard: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);

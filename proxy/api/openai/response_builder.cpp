@@ -17,7 +17,7 @@ static void write_usage(JsonWriter& w, const Usage& u, billing::Picodollars cost
   w.key("prompt_tokens_details").begin_object().field("cached_tokens", u.cached_tokens);
   if (u.cache_write_tokens) w.field("cache_write_tokens", u.cache_write_tokens);
   w.end_object();
-  w.key("completion_tokens_details").begin_object().field("reasoning_tokens", int64_t{0}).end_object();
+  w.key("completion_tokens_details").begin_object().field("reasoning_tokens", u.reasoning_tokens).end_object();
   w.end_object();
 }
 

@@ -16,7 +16,7 @@ void write_usage(JsonWriter& w, const ResponseUsage& u) {
   w.field("input_tokens", u.usage.prompt_tokens);
   w.key("input_tokens_details").begin_object().field("cached_tokens", u.usage.cached_tokens).end_object();
   w.field("output_tokens", u.usage.completion_tokens);
-  w.key("output_tokens_details").begin_object().field("reasoning_tokens", int64_t{0}).end_object();
+  w.key("output_tokens_details").begin_object().field("reasoning_tokens", u.usage.reasoning_tokens).end_object();
   w.field("total_tokens", u.usage.prompt_tokens + u.usage.completion_tokens);
   w.field_raw("cost", billing::usd_string(u.cost));  // OpenRouter's extra field, in dollars
   w.end_object();

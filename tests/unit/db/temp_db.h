@@ -47,6 +47,7 @@ inline UsageRecord sample_usage(const std::string& generation_id, const std::str
   r.completion_tokens = 22;
   r.cached_tokens = 3;
   r.cache_write_tokens = 4;
+  r.reasoning_tokens = 5;
   r.cost_pico = cost_pico;
   r.status = 200;
   r.latency_ms = 123;
