@@ -72,6 +72,11 @@ void LedgerWriter::stop() {
   stopped_ = true;
 }
 
+int64_t LedgerWriter::queue_depth() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(pushed_seq_ - done_seq_);
+}
+
 LedgerStats LedgerWriter::stats() const {
   return LedgerStats{records_written_.load(), records_duplicate_.load(), records_failed_.load(),
                      batches_.load(), batches_failed_.load()};

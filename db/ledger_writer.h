@@ -61,6 +61,8 @@ class LedgerWriter {
   void stop();
 
   LedgerStats stats() const;
+  // Records pushed and not yet finished (written, duplicate or failed).
+  int64_t queue_depth() const;
 
  private:
   LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "providers/events.h"
 #include "providers/provider_config.h"
@@ -27,6 +29,12 @@ struct OpenParams {
   std::function<bool()> keep_going;
 };
 
+struct ProviderStat {
+  std::string name;  // snake_case, e.g. queue_length
+  std::string help;
+  double value = 0;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -36,6 +44,9 @@ class Provider {
   // that know their tokenizer (ProviderCapabilities::knows_tokenizer); an invalid_argument
   // error for the others.
   virtual Result<int64_t> count_prompt_tokens(const OpenParams& params);
+  // Gauges the provider can report when metrics are scraped (the local engine's queue,
+  // sequences, throughput, KV cache); none by default.
+  virtual std::vector<ProviderStat> stats() const { return {}; }
 };
 
 }  // namespace switchyard

@@ -12,6 +12,11 @@ namespace {
 
 using Node = YAML::Node;
 
+std::string env_lookup(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? v : "";
+}
+
 void read_server(ConfigReader& r, const Node& n, ServerConfig& s) {
   const std::string p = "server";
   if (!r.expect_map(n, p)) return;
@@ -45,6 +50,20 @@ void read_rate_limits(ConfigReader& r, const Node& n, RateLimitDefaults& d) {
   r.integer(n, "rate_limits", "rpm", d.rpm, 0, 1000000000);
   r.integer(n, "rate_limits", "tpm", d.tpm, 0, int64_t{1} << 50);
   r.integer(n, "rate_limits", "max_concurrent", d.max_concurrent, 0, 1000000);
+}
+
+// The token is a secret: token_env names the environment variable that holds it (token,
+// the literal form, is accepted for quick local setups).
+void read_metrics(ConfigReader& r, const Node& n, MetricsConfig& m, const LoadConfigOptions& options) {
+  if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "metrics")) return;
+  r.check_keys(n, "metrics", {"token", "token_env", "per_key"});
+  r.string(n, "metrics", "token", m.token);
+  std::string env;
+  if (r.string(n, "metrics", "token_env", env)) {
+    m.token = (options.getenv ? options.getenv : env_lookup)(env);
+    if (m.token.empty()) r.fail("metrics.token_env", "the name of a set environment variable", n["token_env"]);
+  }
+  r.boolean(n, "metrics", "per_key", m.per_key);
 }
 
 void read_database(ConfigReader& r, const Node& n, Config& cfg) {
@@ -174,11 +193,6 @@ void read_models(ConfigReader& r, const Node& models, const std::vector<Provider
   }
 }
 
-std::string env_lookup(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
-
 // Secrets come from the environment; a provider whose secret is missing is skipped with a
 // warning, and its endpoints leave the catalog.
 void resolve_secrets(std::vector<ProviderConfig> all, const LoadConfigOptions& options, Config& cfg) {
@@ -201,7 +215,8 @@ void resolve_secrets(std::vector<ProviderConfig> all, const LoadConfigOptions& o
 
 void read_root(ConfigReader& r, const Node& root, const LoadConfigOptions& options, Config& cfg) {
   if (!root.IsMap()) return r.fail("(top level)", "a mapping with server, database, providers, models", root);
-  r.check_keys(root, "", {"server", "database", "routing", "rate_limits", "providers", "models"});
+  r.check_keys(root, "", {"server", "database", "routing", "rate_limits", "metrics", "providers", "models"});
+  read_metrics(r, root["metrics"], cfg.metrics, options);
   read_routing(r, root["routing"], cfg.routing);
   read_rate_limits(r, root["rate_limits"], cfg.rate_limits);
   if (root["server"].IsDefined()) read_server(r, root["server"], cfg.server);

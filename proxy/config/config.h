@@ -40,6 +40,11 @@ struct RateLimitDefaults {
   int64_t max_concurrent = 0;  // requests in flight at once
 };
 
+struct MetricsConfig {
+  std::string token;    // when set, GET /metrics needs "Authorization: Bearer <token>"
+  bool per_key = false;  // label requests and cost with the key's name
+};
+
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
@@ -47,6 +52,7 @@ struct Config {
   std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
   RoutingConfig routing;
   RateLimitDefaults rate_limits;
+  MetricsConfig metrics;
   // Providers whose secret is set (or that need none). Skipped ones are listed in
   // `skipped_providers` with the reason, and their endpoints removed from models.
   std::vector<ProviderConfig> providers;

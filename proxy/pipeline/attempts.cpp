@@ -85,6 +85,7 @@ Result<OpenedAttempt> open_first_attempt(const AttemptParams& p, RequestLedger& 
     OpenParams params{p.request, a.endpoint, a.provider, *max_tokens, p.keep_going};
     std::unique_ptr<EventStream> stream = a.impl->open(params);
     Event first = first_event(stream.get());
+    ledger.waited_on_upstream(std::chrono::steady_clock::now() - started);
     const int64_t latency_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     rec.latency_ms = latency_ms;

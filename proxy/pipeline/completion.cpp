@@ -60,7 +60,10 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
   RateLimits limits = effective_limits(settings, d.catalog->config->rate_limits);
   if (limits.any() && s.limiter) {
     auto admission = s.limiter->admit(ledger.key()->key_hash, limits, estimate_prompt_tokens(*d.request));
-    if (!admission) return std::unexpected(admission.error());
+    if (!admission) {
+      if (s.metrics) s.metrics->rate_limited();
+      return std::unexpected(admission.error());
+    }
     for (const auto& [name, value] : rate_limit_headers(*admission)) res.set_header(name, value);
     ledger.admitted(std::move(*admission));
   }
@@ -74,8 +77,8 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
 // Everything up to an opened attempt; nullptr once an error reply is written.
 std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& format, const httplib::Request& req,
                                httplib::Response& res) {
-  auto ledger = std::make_shared<RequestLedger>(LedgerServices{s.ledger, s.health, s.limiter, s.now_ms, s.quiet},
-                                                format.api());
+  auto ledger = std::make_shared<RequestLedger>(
+      LedgerServices{s.ledger, s.health, s.limiter, s.metrics, s.now_ms, s.quiet}, format.api());
   auto reject = [&](const Error& e) -> std::shared_ptr<Drain> {
     ledger->finish_error(e);
     send_error(res, e, format.error_body(e));
@@ -133,8 +136,14 @@ void reply_plain(Drain& d, const WireFormat& format, httplib::Response& res) {
 bool write_stream(Drain& d, httplib::DataSink& sink) {
   ClientChannel& client = *d.channel;
   client.attach(&sink);
-  bool alive = client.write(d.sink->start(d.start));
-  DrainResult r = d.pull_all([&](const Event& e) { return alive && client.write(d.sink->on_event(e)); });
+  auto write = [&](const std::string& bytes) {
+    auto started = std::chrono::steady_clock::now();
+    bool ok = client.write(bytes);
+    d.ledger->waited_on_client(std::chrono::steady_clock::now() - started);
+    return ok;
+  };
+  bool alive = write(d.sink->start(d.start));
+  DrainResult r = d.pull_all([&](const Event& e) { return alive && write(d.sink->on_event(e)); });
   bool gone = !alive || client.gone();
   // Queue the ledger row before the last bytes go out: a client that has read the whole
   // stream can then rely on the generation being recorded.

@@ -13,6 +13,7 @@
 #include "db/ledger_writer.h"
 #include "proxy/auth/key_table.h"
 #include "proxy/auth/rate_limiter.h"
+#include "proxy/metrics/proxy_metrics.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
@@ -25,6 +26,7 @@ struct PipelineServices {
   HealthTracker* health = nullptr;
   db::LedgerWriter* ledger = nullptr;
   RateLimiter* limiter = nullptr;
+  metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // default: real time
   bool quiet = false;               // no access-log lines
 };

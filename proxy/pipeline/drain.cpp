@@ -8,7 +8,13 @@ DrainResult Drain::pull_all(const std::function<bool(const Event&)>& deliver) {
   DrainResult r;
   std::optional<Usage> reported;
   size_t generated = 0;
-  for (std::optional<Event> ev = std::move(first); ev; ev = stream->next()) {
+  auto next = [&] {
+    auto started = std::chrono::steady_clock::now();
+    std::optional<Event> e = stream->next();
+    ledger->waited_on_upstream(std::chrono::steady_clock::now() - started);
+    return e;
+  };
+  for (std::optional<Event> ev = std::move(first); ev; ev = next()) {
     if (ev->kind == EventKind::error) {
       r.failure = ev->error;
       break;

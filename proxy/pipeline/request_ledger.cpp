@@ -16,14 +16,17 @@ std::string new_generation_id() {
 RequestLedger::RequestLedger(LedgerServices services, ApiSurface api) : services_(services) {
   record_.generation_id = new_generation_id();
   record_.api = api_surface_name(api);
+  if (services_.metrics) services_.metrics->request_started();
 }
 
 RequestLedger::~RequestLedger() {
-  if (finished_ || !key_) return;
-  Outcome o;
-  o.status = 500;
-  o.error = Error{ErrorKind::internal, "internal error: the request ended without an outcome", 0, {}, 0};
-  finish(o);
+  if (!finished_ && key_) {
+    Outcome o;
+    o.status = 500;
+    o.error = Error{ErrorKind::internal, "internal error: the request ended without an outcome", 0, {}, 0};
+    finish(o);
+  }
+  if (services_.metrics) services_.metrics->request_ended();
 }
 
 void RequestLedger::set_key(std::shared_ptr<KeyEntry> key) {
@@ -83,6 +86,8 @@ void RequestLedger::finish(const Outcome& o) {
   if (admission_ && services_.limiter)
     services_.limiter->finish(*admission_, o.usage.prompt_tokens + o.usage.completion_tokens);
   record_health(o);
+  timings_.total_ns = to_ns(std::chrono::steady_clock::now() - start_);
+  if (services_.metrics) services_.metrics->record(r, timings_, key_->settings().name);
   if (!services_.quiet) log_line(o);
   if (services_.ledger) services_.ledger->push(std::move(record_));
 }

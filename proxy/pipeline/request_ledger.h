@@ -23,6 +23,7 @@
 #include "proxy/auth/key_table.h"
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/money.h"
+#include "proxy/metrics/proxy_metrics.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/health.h"
 
@@ -32,6 +33,7 @@ struct LedgerServices {
   db::LedgerWriter* ledger = nullptr;
   HealthTracker* health = nullptr;
   RateLimiter* limiter = nullptr;
+  metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // stamps the row; the budget's clock
   bool quiet = false;               // no access-log line on stderr
 };
@@ -69,6 +71,9 @@ class RequestLedger {
   void hold(billing::Picodollars amount) { reserved_ = amount; }
   // The rate limiter admitted this request; finish() gives it back.
   void admitted(RateAdmission admission) { admission_ = std::move(admission); }
+  // Time spent waiting, so the metrics can tell the proxy's own time from the rest.
+  void waited_on_upstream(std::chrono::steady_clock::duration d) { timings_.upstream_ns += to_ns(d); }
+  void waited_on_client(std::chrono::steady_clock::duration d) { timings_.client_ns += to_ns(d); }
   void first_byte();  // the response started: latency is now
   // A failure before the response started (nothing billed).
   void finish_error(const Error& error);
@@ -88,6 +93,10 @@ class RequestLedger {
   AttemptOutcome served_outcome_;
   billing::Picodollars reserved_;
   std::optional<RateAdmission> admission_;
+  metrics::RequestTimings timings_;
+  static int64_t to_ns(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
   bool finished_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include "proxy/http/guarded.h"
 #include "proxy/routing/price_seeding.h"
 #include "proxy/server/health_routes.h"
+#include "proxy/server/metrics_wiring.h"
 
 namespace switchyard::proxy {
 
@@ -70,9 +71,11 @@ Result<void> App::open_services() {
   admin_store_ = std::move(*admin_store);
   prices_ = std::make_unique<billing::PricingBook>();
   limiter_ = std::make_unique<LocalRateLimiter>(options_.now_ms);
+  metrics_ = std::make_unique<metrics::ProxyMetrics>(config.metrics.per_key);
   auto catalog = build(options_.config);
   if (!catalog) return std::unexpected(catalog.error());
   catalog_ = std::make_unique<CatalogHolder>(std::move(*catalog));
+  add_scrape_gauges(*metrics_, *catalog_, *health_, *ledger_);
   return {};
 }
 
@@ -116,7 +119,7 @@ void App::configure_server() {
 
 void App::mount_routes() {
   PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), limiter_.get(),
-                            options_.now_ms, options_.quiet};
+                            metrics_.get(), options_.now_ms, options_.quiet};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
@@ -125,6 +128,7 @@ void App::mount_routes() {
   anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
   mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });
+  mount_metrics_route(server_, *metrics_, options_.config->metrics.token);
 }
 
 App::~App() { stop(); }

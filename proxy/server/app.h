@@ -16,6 +16,7 @@
 #include "proxy/auth/key_table.h"
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/pricing_book.h"
+#include "proxy/metrics/proxy_metrics.h"
 #include "proxy/config/config.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
@@ -60,6 +61,7 @@ class App {
   db::LedgerWriter& ledger() { return *ledger_; }
   HealthTracker& health() { return *health_; }
   billing::PricingBook& prices() { return *prices_; }
+  const metrics::ProxyMetrics& metrics() const { return *metrics_; }
 
  private:
   App() = default;
@@ -78,6 +80,7 @@ class App {
   std::unique_ptr<db::Store> admin_store_;  // admin writes (keys, prices, audit)
   std::unique_ptr<billing::PricingBook> prices_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<metrics::ProxyMetrics> metrics_;
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;
