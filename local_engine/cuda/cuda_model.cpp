@@ -370,10 +370,34 @@ class CudaBatchModel final : public BatchModel {
   }
   DeviceContext ctx() const { return DeviceContext{stream_, blas_, b_.half_in}; }
 
+  // One forward as named steps (model_forward.cpp has the same ones on the CPU):
+  //   upload_batch -> embed -> for each layer { attention ; dense_ffn | moe_ffn } -> logits
   Result<void> run(std::span<const BatchToken> batch, int n, int n_logits, int max_len, float* logits) {
-    const ModelConfig& c = c_;
-    const int dim = c.dim, hd = c.head_dim, q_dim = c.n_head * hd, kv_dim = c.n_kv_head * hd, ff = c.n_ff;
-    int32_t* h = static_cast<int32_t*>(host_);  // pinned I32 [4, N]: tokens, pos, seq, logit rows
+    if (auto e = upload_batch(batch, n); !e) return e;
+    launch_embed(embd_.type, embd_.d, embd_.row_bytes, b_.tokens, n, c_.dim, b_.x, stream_);
+    CUDA_CHECK_LAUNCH("embed");
+    const Step step{n, max_len, attention_splits(n, c_.n_head, max_len)};
+    for (int l = 0; l < c_.n_layer; ++l) {
+      if (auto e = attention(step, l); !e) return e;
+      auto e = c_.n_expert == 0 ? dense_ffn(step, layers_[size_t(l)]) : moe_ffn(step, layers_[size_t(l)]);
+      if (!e) return e;
+    }
+    if (n_logits == 0) {
+      CUDA_CHECK(cudaStreamSynchronize(stream_));
+      return {};
+    }
+    return output_logits(n_logits, logits);
+  }
+
+  struct Step {
+    int n;        // tokens in the batch
+    int max_len;  // longest sequence after this step (attention length)
+    int n_split;  // attention splits per (token, head)
+  };
+
+  // Pinned I32 [4, cap_]: tokens, positions, sequences, logit rows; one upload.
+  Result<void> upload_batch(std::span<const BatchToken> batch, int n) {
+    int32_t* h = static_cast<int32_t*>(host_);
     int r = 0;
     for (int i = 0; i < n; ++i) {
       h[i] = batch[size_t(i)].token;
@@ -382,75 +406,88 @@ class CudaBatchModel final : public BatchModel {
       if (batch[size_t(i)].want_logits) h[3 * cap_ + r++] = i;
     }
     CUDA_CHECK(cudaMemcpyAsync(b_.tokens, h, size_t(4 * cap_) * 4, cudaMemcpyHostToDevice, stream_));
+    return {};
+  }
 
-    launch_embed(embd_.type, embd_.d, embd_.row_bytes, b_.tokens, n, dim, b_.x, stream_);
-    CUDA_CHECK_LAUNCH("embed");
-    const size_t kv_layer = size_t(params_.n_seq_max) * size_t(params_.n_ctx) * size_t(kv_dim) *
-                            (params_.kv_type == KvType::f16 ? 2 : 4);
-    uint8_t* kv = static_cast<uint8_t*>(kv_);
+  // Layer l's K and V caches: [n_seq_max, n_ctx, kv_dim] each.
+  void* k_cache(int l) const { return static_cast<uint8_t*>(kv_) + 2 * size_t(l) * kv_layer_bytes(); }
+  void* v_cache(int l) const { return static_cast<uint8_t*>(kv_) + (2 * size_t(l) + 1) * kv_layer_bytes(); }
+  size_t kv_layer_bytes() const {
+    return size_t(params_.n_seq_max) * size_t(params_.n_ctx) * size_t(c_.n_kv_head * c_.head_dim) *
+           (params_.kv_type == KvType::f16 ? 2 : 4);
+  }
+
+  // x += Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = rms(x)
+  Result<void> attention(const Step& st, int l) {
+    const ModelConfig& c = c_;
+    const DevLayer& ly = layers_[size_t(l)];
+    const int n = st.n, hd = c.head_dim, q_dim = c.n_head * hd, kv_dim = c.n_kv_head * hd;
+    const bool f16 = params_.kv_type == KvType::f16;
+    launch_rms_norm(b_.x, ly.attn_norm, nullptr, n, c.dim, c.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.wq, b_.xb, n, b_.q, q_dim); !e) return e;  // qkv
+    if (auto e = dense(ly.wk, b_.xb, n, b_.k, kv_dim); !e) return e;
+    if (auto e = dense(ly.wv, b_.xb, n, b_.v, kv_dim); !e) return e;
     const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.rope_dim));
-    const int n_split = attention_splits(n, c.n_head, max_len);
-    for (int l = 0; l < c.n_layer; ++l) {
-      const DevLayer& ly = layers_[size_t(l)];
-      void* kc = kv + 2 * size_t(l) * kv_layer;
-      void* vc = kv + (2 * size_t(l) + 1) * kv_layer;
-      // ---- attention: x += Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = rms(x)
-      launch_rms_norm(b_.x, ly.attn_norm, nullptr, n, dim, c.rms_eps, b_.xb, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (auto e = dense(ly.wq, b_.xb, n, b_.q, q_dim); !e) return e;
-      if (auto e = dense(ly.wk, b_.xb, n, b_.k, kv_dim); !e) return e;
-      if (auto e = dense(ly.wv, b_.xb, n, b_.v, kv_dim); !e) return e;
-      launch_rope_store(RopeStoreArgs{b_.q, b_.k, b_.v, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, c.rope_dim, theta_scale, kc,
-                                      vc, params_.kv_type == KvType::f16, params_.n_ctx},
-                        stream_);
-      CUDA_CHECK_LAUNCH("rope_store");
-      launch_attention(AttentionArgs{b_.q, kc, vc, params_.kv_type == KvType::f16, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd,
-                                     params_.n_ctx, max_len, n_split, 1.0f / std::sqrt(float(hd)), b_.partial, b_.att},
-                       stream_);
-      CUDA_CHECK_LAUNCH("attention");
-      if (auto e = dense(ly.wo, b_.att, n, b_.tmp, dim); !e) return e;
-      launch_add(b_.x, b_.tmp, int64_t(n) * dim, stream_);
-      CUDA_CHECK_LAUNCH("add");
+    launch_rope_store(RopeStoreArgs{b_.q, b_.k, b_.v, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, c.rope_dim, theta_scale,
+                                    k_cache(l), v_cache(l), f16, params_.n_ctx},
+                      stream_);
+    CUDA_CHECK_LAUNCH("rope_and_store_kv");
+    launch_attention(AttentionArgs{b_.q, k_cache(l), v_cache(l), f16, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, params_.n_ctx,
+                                   st.max_len, st.n_split, 1.0f / std::sqrt(float(hd)), b_.partial, b_.att},
+                     stream_);
+    CUDA_CHECK_LAUNCH("attend");
+    if (auto e = dense(ly.wo, b_.att, n, b_.tmp, c.dim); !e) return e;
+    launch_add(b_.x, b_.tmp, int64_t(n) * c.dim, stream_);
+    CUDA_CHECK_LAUNCH("add");
+    return {};
+  }
 
-      // ---- feed-forward: x += FFN(rms(x))
-      launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, dim, c.rms_eps, b_.xb, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (c.n_expert == 0) {
-        if (auto e = dense(ly.ffn_gate, b_.xb, n, b_.hg, ff); !e) return e;
-        if (auto e = dense(ly.ffn_up, b_.xb, n, b_.hu, ff); !e) return e;
-        launch_swiglu(b_.hg, b_.hu, int64_t(n) * ff, stream_);
-        CUDA_CHECK_LAUNCH("swiglu");
-        if (auto e = dense(ly.ffn_down, b_.hg, n, b_.tmp, dim); !e) return e;
-        launch_add(b_.x, b_.tmp, int64_t(n) * dim, stream_);
-        CUDA_CHECK_LAUNCH("add");
-        continue;
-      }
-      // MoE: route and group on the device, run each chosen expert once over its slots.
-      const int E = c.n_expert, K = c.n_expert_used, n_slots = n * K;
-      if (auto e = dense(ly.gate_inp, b_.xb, n, b_.router, E); !e) return e;
-      launch_route(RouteArgs{b_.router, n, E, K, b_.ids, b_.route_w, b_.expert_offset, b_.slot_token, b_.token_slot}, stream_);
-      CUDA_CHECK_LAUNCH("route");
-      if (auto e = grouped(ly.gate_e, b_.xb, b_.slot_token, n, n_slots, b_.hg, ff); !e) return e;
-      if (auto e = grouped(ly.up_e, b_.xb, b_.slot_token, n, n_slots, b_.hu, ff); !e) return e;
-      launch_swiglu(b_.hg, b_.hu, int64_t(n_slots) * ff, stream_);
-      CUDA_CHECK_LAUNCH("swiglu");
-      if (auto e = grouped(ly.down_e, b_.hg, nullptr, n, n_slots, b_.dout, dim); !e) return e;
-      launch_moe_combine(b_.x, b_.dout, b_.ids, b_.route_w, b_.token_slot, n, K, dim, stream_);
-      CUDA_CHECK_LAUNCH("moe_combine");
-    }
-    if (n_logits > 0) {
-      // logits = output . rms(x) for the tokens that want them
-      launch_rms_norm(b_.x, output_norm_, b_.logit_rows, n_logits, dim, c.rms_eps, b_.fin, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (auto e = dense(output_, b_.fin, n_logits, b_.logits, c.n_vocab); !e) return e;
-      float* staged = reinterpret_cast<float*>(h + 4 * cap_);
-      const size_t bytes = size_t(n_logits) * size_t(c.n_vocab) * 4;
-      CUDA_CHECK(cudaMemcpyAsync(staged, b_.logits, bytes, cudaMemcpyDeviceToHost, stream_));
-      CUDA_CHECK(cudaStreamSynchronize(stream_));
-      std::memcpy(logits, staged, bytes);
-    } else {
-      CUDA_CHECK(cudaStreamSynchronize(stream_));
-    }
+  // x += W_down . (silu(W_gate xb) * W_up xb), xb = rms(x)
+  Result<void> dense_ffn(const Step& st, const DevLayer& ly) {
+    const int n = st.n, ff = c_.n_ff;
+    launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, c_.dim, c_.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.ffn_gate, b_.xb, n, b_.hg, ff); !e) return e;
+    if (auto e = dense(ly.ffn_up, b_.xb, n, b_.hu, ff); !e) return e;
+    launch_swiglu(b_.hg, b_.hu, int64_t(n) * ff, stream_);
+    CUDA_CHECK_LAUNCH("swiglu");
+    if (auto e = dense(ly.ffn_down, b_.hg, n, b_.tmp, c_.dim); !e) return e;
+    launch_add(b_.x, b_.tmp, int64_t(n) * c_.dim, stream_);
+    CUDA_CHECK_LAUNCH("add");
+    return {};
+  }
+
+  // x += sum over the top-k experts e of weight_e * FFN_e(rms(x)). Routing and grouping
+  // run on the device (one kernel); each chosen expert runs once over its slots.
+  Result<void> moe_ffn(const Step& st, const DevLayer& ly) {
+    const int n = st.n, E = c_.n_expert, K = c_.n_expert_used, n_slots = n * K, ff = c_.n_ff;
+    launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, c_.dim, c_.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.gate_inp, b_.xb, n, b_.router, E); !e) return e;  // route
+    launch_route(RouteArgs{b_.router, n, E, K, b_.ids, b_.route_w, b_.expert_offset, b_.slot_token, b_.token_slot}, stream_);
+    CUDA_CHECK_LAUNCH("route_and_group");
+    if (auto e = grouped(ly.gate_e, b_.xb, b_.slot_token, n, n_slots, b_.hg, ff); !e) return e;  // run_experts
+    if (auto e = grouped(ly.up_e, b_.xb, b_.slot_token, n, n_slots, b_.hu, ff); !e) return e;
+    launch_swiglu(b_.hg, b_.hu, int64_t(n_slots) * ff, stream_);
+    CUDA_CHECK_LAUNCH("swiglu");
+    if (auto e = grouped(ly.down_e, b_.hg, nullptr, n, n_slots, b_.dout, c_.dim); !e) return e;
+    launch_moe_combine(b_.x, b_.dout, b_.ids, b_.route_w, b_.token_slot, n, K, c_.dim, stream_);
+    CUDA_CHECK_LAUNCH("combine");
+    return {};
+  }
+
+  // logits: F32 [n_logits, n_vocab] = output . rms(x) for the tokens that want them,
+  // staged through pinned memory.
+  Result<void> output_logits(int n_logits, float* logits) {
+    launch_rms_norm(b_.x, output_norm_, b_.logit_rows, n_logits, c_.dim, c_.rms_eps, b_.fin, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(output_, b_.fin, n_logits, b_.logits, c_.n_vocab); !e) return e;
+    float* staged = reinterpret_cast<float*>(static_cast<int32_t*>(host_) + 4 * cap_);
+    const size_t bytes = size_t(n_logits) * size_t(c_.n_vocab) * 4;
+    CUDA_CHECK(cudaMemcpyAsync(staged, b_.logits, bytes, cudaMemcpyDeviceToHost, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    std::memcpy(logits, staged, bytes);
     return {};
   }
 
