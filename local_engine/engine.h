@@ -111,6 +111,18 @@ class BatchModel {
   // logits: F32 [n_want_logits, n_vocab], rows in batch order of want_logits tokens.
   virtual Result<void> forward(std::span<const BatchToken> batch, float* logits) = 0;
   virtual void clear_seq(int32_t seq) = 0;
+
+  // KV copies, for choices forked from one prefill (n > 1) and for the prefix cache.
+  // Positions [0, n) of src become those of dst, which then holds exactly n positions.
+  virtual Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) = 0;
+  // The prefix cache's pool: KV storage outside the sequence slots, of at most `bytes`.
+  // Returns the positions it holds (0: no pool; the engine then runs without the cache).
+  virtual Result<int32_t> reserve_pool(size_t bytes) = 0;
+  // Positions [pos, pos + n) of seq -> pool positions [pool_pos, pool_pos + n).
+  virtual Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) = 0;
+  // Pool positions [pool_pos, pool_pos + n) -> [pos, pos + n) of seq (pos <= its length);
+  // seq then holds pos + n positions.
+  virtual Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) = 0;
 };
 
 struct RequestState;  // shared by a handle and the scheduler (engine_impl.h)

@@ -122,7 +122,7 @@ class CudaBatchModel final : public BatchModel {
     cudaSetDevice(params_.device);  // the engine may be destroyed from another thread
     if (stream_) cudaStreamSynchronize(stream_);
     if (blas_) cublasDestroy(blas_);
-    for (void* p : {static_cast<void*>(weights_), kv_, scratch_, ints_}) if (p) cudaFree(p);
+    for (void* p : {static_cast<void*>(weights_), kv_, pool_, scratch_, ints_}) if (p) cudaFree(p);
     if (host_) cudaFreeHost(host_);
     if (stream_) cudaStreamDestroy(stream_);
   }
@@ -201,6 +201,47 @@ class CudaBatchModel final : public BatchModel {
       return r;
     }
     seq_len_ = std::move(len);
+    return {};
+  }
+
+  Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) override {
+    if (src < 0 || dst < 0 || src >= params_.n_seq_max || dst >= params_.n_seq_max || n < 0 || n > seq_len_[size_t(src)])
+      return std::unexpected(Error{"copy_seq: bad sequences or more positions than the source holds"});
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    for (int l = 0; l < c_.n_layer; ++l)
+      for (bool v : {false, true}) {
+        uint8_t* base = static_cast<uint8_t*>(v ? v_cache(l) : k_cache(l));
+        CUDA_CHECK(cudaMemcpyAsync(base + slot_offset(dst, 0), base + slot_offset(src, 0), position_bytes() * size_t(n),
+                                   cudaMemcpyDeviceToDevice, stream_));
+      }
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    seq_len_[size_t(dst)] = n;
+    return {};
+  }
+
+  // The pool: per layer K then V, [pool_positions_, kv_dim] each, in device memory.
+  Result<int32_t> reserve_pool(size_t bytes) override {
+    const size_t per_position = 2 * size_t(c_.n_layer) * position_bytes();
+    const size_t positions = std::min<size_t>(bytes / per_position, size_t(1) << 24);
+    if (positions == 0) return 0;
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    if (positions * per_position + kRuntimeReserve > free_bytes)
+      return std::unexpected(Error{sformat("cuda:{}: the prefix cache's {} do not fit in the {} free", params_.device,
+                                           gib(positions * per_position), gib(free_bytes))});
+    CUDA_CHECK(cudaMalloc(&pool_, positions * per_position));
+    pool_positions_ = int32_t(positions);
+    return pool_positions_;
+  }
+  Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) override {
+    return pool_copy(seq, pos, pool_pos, n, true);
+  }
+  Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) override {
+    if (seq >= 0 && seq < params_.n_seq_max && pos > seq_len_[size_t(seq)])
+      return std::unexpected(Error{"load_from_pool: would leave a gap in the sequence"});
+    if (auto r = pool_copy(seq, pos, pool_pos, n, false); !r) return r;
+    seq_len_[size_t(seq)] = pos + n;
     return {};
   }
 
@@ -409,13 +450,33 @@ class CudaBatchModel final : public BatchModel {
     return {};
   }
 
+  // Between slot positions [pos, pos + n) of seq and pool positions [pool_pos, pool_pos + n).
+  Result<void> pool_copy(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n, bool to_pool) {
+    if (!pool_) return std::unexpected(Error{"prefix pool: none reserved"});
+    if (seq < 0 || seq >= params_.n_seq_max || pos < 0 || n < 0 || pos + n > params_.n_ctx || pool_pos < 0 ||
+        pool_pos + n > pool_positions_)
+      return std::unexpected(Error{"prefix pool: copy out of range"});
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    const size_t bytes = position_bytes() * size_t(n);
+    uint8_t* pool = static_cast<uint8_t*>(pool_);
+    const size_t pool_layer = position_bytes() * size_t(pool_positions_);
+    for (int l = 0; l < c_.n_layer; ++l)
+      for (int v = 0; v < 2; ++v) {
+        uint8_t* slot = static_cast<uint8_t*>(v ? v_cache(l) : k_cache(l)) + slot_offset(seq, pos);
+        uint8_t* pooled = pool + (2 * size_t(l) + size_t(v)) * pool_layer + position_bytes() * size_t(pool_pos);
+        CUDA_CHECK(cudaMemcpyAsync(to_pool ? pooled : slot, to_pool ? slot : pooled, bytes, cudaMemcpyDeviceToDevice, stream_));
+      }
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return {};
+  }
+
+  size_t position_bytes() const { return size_t(c_.n_kv_head * c_.head_dim) * (params_.kv_type == KvType::f16 ? 2 : 4); }
+  size_t slot_offset(int seq, int pos) const { return (size_t(seq) * size_t(params_.n_ctx) + size_t(pos)) * position_bytes(); }
+
   // Layer l's K and V caches: [n_seq_max, n_ctx, kv_dim] each.
   void* k_cache(int l) const { return static_cast<uint8_t*>(kv_) + 2 * size_t(l) * kv_layer_bytes(); }
   void* v_cache(int l) const { return static_cast<uint8_t*>(kv_) + (2 * size_t(l) + 1) * kv_layer_bytes(); }
-  size_t kv_layer_bytes() const {
-    return size_t(params_.n_seq_max) * size_t(params_.n_ctx) * size_t(c_.n_kv_head * c_.head_dim) *
-           (params_.kv_type == KvType::f16 ? 2 : 4);
-  }
+  size_t kv_layer_bytes() const { return size_t(params_.n_seq_max) * size_t(params_.n_ctx) * position_bytes(); }
 
   // x += Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = rms(x)
   Result<void> attention(const Step& st, int l) {
@@ -503,6 +564,8 @@ class CudaBatchModel final : public BatchModel {
   cublasHandle_t blas_ = nullptr;
   uint8_t* weights_ = nullptr;  // every tensor, 256-byte aligned
   void* kv_ = nullptr;          // per layer K then V: [n_seq_max, n_ctx, kv_dim] of F32 or F16
+  void* pool_ = nullptr;        // prefix cache: per layer K then V: [pool_positions_, kv_dim] of the same type
+  int32_t pool_positions_ = 0;
   void* scratch_ = nullptr;
   void* ints_ = nullptr;
   void* host_ = nullptr;        // pinned: I32 [4, cap_] batch ints, then F32 [cap_, n_vocab] logits
