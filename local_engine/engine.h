@@ -44,6 +44,12 @@ struct EngineOptions {
   // "cuda:N". When the GPU cannot be used the engine runs on the CPU and EngineInfo's
   // device_note says why.
   std::string device = "auto";
+  // The prefix cache: KV of prompt prefixes kept for later requests that start the same
+  // way (a long shared system prompt is prefilled once). 0 = off. On the GPU it is device
+  // memory; when it cannot be reserved the engine runs without it (EngineInfo says why).
+  size_t prefix_cache_bytes = size_t(1) << 30;
+  int prefix_block_tokens = 16;       // reuse granularity
+  int max_choices = 4;                // GenerationRequest::n bound (also <= the slots)
 };
 
 // EngineOptions::device parsed: "auto" (or ""), "cpu", "cuda" (= cuda:0) or "cuda:N" with
@@ -65,11 +71,16 @@ struct GenerationRequest {
   // Drop the leading space of the first generated word. Default: true for chat (answers
   // start "Hello", not " Hello"), false for raw prompts (" Paris" continues the text).
   std::optional<bool> strip_leading_space;
+  // Choices: the prompt is prefilled once and its KV copied to the others; choice i
+  // samples with its own RNG stream derived from the seed (choice 0's is the seed's own,
+  // so n = 1 and choice 0 of n > 1 agree). Each choice holds a sequence slot.
+  int n = 1;
 };
 
 struct GenerationUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;   // prompt tokens whose KV came from the prefix cache
   double prefill_seconds = 0;  // admission to first sampled token
   double decode_seconds = 0;   // first sampled token to the last
   double queue_seconds = 0;    // submit to admission
@@ -85,6 +96,7 @@ struct GeneratedToken {
 struct GenerationEvent {
   enum class Kind { delta, finish, error };
   Kind kind = Kind::delta;
+  int32_t choice = 0;                   // which of the request's n choices
   std::string text;                     // delta: text to show now (may be empty)
   std::optional<GeneratedToken> token;  // delta: the token sampled in this step
   std::string finish_reason;            // finish: "stop" | "length"
@@ -129,7 +141,8 @@ struct RequestState;  // shared by a handle and the scheduler (engine_impl.h)
 struct EngineCore;
 
 // A running (or queued) generation. next() blocks for the next event and returns
-// nullopt after the finish or error event. Destroying it cancels the generation.
+// nullopt after the last choice's finish event, or after an error event (which ends every
+// choice). Destroying it cancels the generation.
 class Generation {
  public:
   ~Generation();
@@ -162,6 +175,8 @@ struct EngineInfo {
   size_t kv_cache_bytes = 0;  // the whole cache, all slots
   std::string device;         // "cpu (avx2, 8 threads)" or "cuda:0 (NVIDIA H200)"
   std::string device_note;    // why the GPU is not used, when it was asked for (or auto)
+  size_t prefix_cache_positions = 0;  // KV positions the prefix cache holds (0: off)
+  std::string prefix_cache_note;      // why there is no prefix cache although one was asked for
 };
 
 class Engine {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -117,4 +118,78 @@ TEST_CASE("engine: an F16 KV cache takes half the memory and still generates", "
   CHECK(b.size() == 12);
   // K/V rounded to F16 barely moves a random model's logits: the first token agrees.
   CHECK(a.front() == b.front());
+}
+
+TEST_CASE("engine over the demo model: greedy output is the same with and without the prefix cache", "[engine][prefix_cache]") {
+  const KvType kv = GENERATE(KvType::f32, KvType::f16);
+  auto open = [&](size_t cache_bytes) {
+    EngineOptions o;
+    o.model_path = demo_model_path();
+    o.threads = 2;
+    o.n_ctx = 1024;
+    o.max_sequences = 2;
+    o.prefill_chunk = 32;  // the cached run prefills its remainder in other chunks
+    o.kv_type = kv;
+    o.prefix_cache_bytes = cache_bytes;
+    auto e = Engine::open(o);
+    REQUIRE(e.has_value());
+    return std::move(*e);
+  };
+  auto cached = open(size_t(64) << 20);
+  auto plain = open(0);
+  REQUIRE(cached->info().prefix_cache_positions > 0);
+  std::string system;
+  for (int i = 0; i < 8; ++i) system += "The model reads this long system prompt once. ";
+  auto request = [&](const std::string& user) {
+    GenerationRequest r;
+    r.messages = {{"system", system}, {"user", user}};
+    r.sampling.temperature = 0;
+    r.max_tokens = 16;
+    r.ignore_eos = true;
+    return r;
+  };
+  run(*cached, request("First question?"));
+  auto g = cached->submit(request("Second question, please."));
+  REQUIRE(g.has_value());
+  std::vector<int32_t> ids;
+  int64_t cached_tokens = -1;
+  while (auto ev = (*g)->next()) {
+    if (ev->token) ids.push_back(ev->token->id);
+    if (ev->kind == GenerationEvent::Kind::finish) cached_tokens = ev->usage.cached_tokens;
+  }
+  CHECK(cached_tokens >= 128);
+  CHECK(ids == run(*plain, request("Second question, please.")));
+}
+
+TEST_CASE("engine over the demo model: n > 1 with a seed repeats every choice", "[engine][choices]") {
+  EngineOptions o;
+  o.model_path = demo_model_path();
+  o.threads = 2;
+  o.n_ctx = 256;
+  o.max_sequences = 3;
+  auto e = Engine::open(o);
+  REQUIRE(e.has_value());
+  GenerationRequest r;
+  r.messages = {{"user", "Pick a word"}};
+  r.sampling.temperature = 1.0f;
+  r.sampling.seed = 99;
+  r.max_tokens = 10;
+  r.ignore_eos = true;
+  r.n = 3;
+  auto choices = [&] {
+    auto g = (*e)->submit(r);
+    REQUIRE(g.has_value());
+    std::map<int32_t, std::vector<int32_t>> by_choice;
+    while (auto ev = (*g)->next()) {
+      REQUIRE(ev->kind != GenerationEvent::Kind::error);
+      if (ev->token) by_choice[ev->choice].push_back(ev->token->id);
+    }
+    return by_choice;
+  };
+  const auto a = choices();
+  REQUIRE(a.size() == 3);
+  CHECK(choices() == a);
+  CHECK(a.at(0) != a.at(1));
+  r.n = 1;
+  CHECK(run(**e, r) == a.at(0));
 }
