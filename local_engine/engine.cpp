@@ -75,6 +75,7 @@ Result<std::unique_ptr<Engine>> Engine::create(Tokenizer tokenizer, std::unique_
   core->info.n_vocab = model->n_vocab();
   core->info.chat_template = chat_template;
   core->model = std::move(model);
+  core->constraints = std::make_unique<ConstraintCompiler>(core->tokenizer, chat_template);
   reserve_prefix_cache(*core);
   core->thread = std::thread([c = core.get()] { c->run(); });
   std::unique_ptr<Engine> e(new Engine());
@@ -116,6 +117,7 @@ std::expected<std::vector<int32_t>, SubmitError> Engine::tokenize_prompt(const G
     RenderParams p;
     p.kind = core_->info.chat_template;
     p.tokens = TemplateTokens::from(tok);
+    if (ConstraintCompiler::shows_tools(r)) p.tools = r.tools;
     ids = tok.encode_segments(render_chat(r.messages, p), true);
   }
   if (ids.empty())
@@ -142,6 +144,8 @@ std::expected<std::unique_ptr<Generation>, SubmitError> Engine::submit(Generatio
                                        "n must be between 1 and " + std::to_string(max_choices) +
                                            " on this engine (got " + std::to_string(r.n) + ")",
                                        0});
+  auto constraint = core_->constraints->compile(r);
+  if (!constraint) return std::unexpected(SubmitError{SubmitError::Kind::invalid_request, constraint.error().message, 0});
   const int64_t room = n_ctx - n_prompt;
   const int32_t max_tokens = static_cast<int32_t>(r.max_tokens == 0 ? room : std::min<int64_t>(r.max_tokens, room));
 
@@ -153,6 +157,7 @@ std::expected<std::unique_ptr<Generation>, SubmitError> Engine::submit(Generatio
   spec->ignore_eos = r.ignore_eos;
   spec->strip_leading_space = r.strip_leading_space.value_or(!r.prompt.has_value());
   spec->n_choices = r.n;
+  spec->constraint = std::move(*constraint);
   auto state = std::make_shared<RequestState>();
   state->choices_left = r.n;
   PendingRequest p{state, std::move(spec), Clock::now()};

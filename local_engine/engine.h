@@ -60,6 +60,26 @@ struct DeviceChoice {
 };
 std::optional<DeviceChoice> parse_device(std::string_view device);
 
+// response_format: free text, any JSON object, or JSON valid under a schema
+// (grammar/json_schema.h says which keywords). Decoding is constrained token by token.
+struct ResponseFormat {
+  enum class Kind { text, json_object, json_schema };
+  Kind kind = Kind::text;
+  std::string schema_json;  // json_schema: the schema, as a JSON text
+};
+
+// tool_choice: automatic (the model may call a tool; once it starts a call the call is
+// kept valid), none (no call: tools are not shown), required (at least one call, forced
+// from the first token), function (a call of that one function).
+enum class ToolChoice { automatic, none, required, function };
+
+struct ToolCallDelta {
+  int32_t index = 0;      // which call of this choice (0, 1, ...)
+  std::string id;         // first delta of a call only
+  std::string name;       // first delta of a call only
+  std::string arguments;  // a fragment of the JSON arguments
+};
+
 struct GenerationRequest {
   std::vector<ChatMessage> messages;  // chat form, rendered with the engine's template
   std::optional<std::string> prompt;  // raw completion form (wins over messages); BOS is
@@ -71,6 +91,11 @@ struct GenerationRequest {
   // Drop the leading space of the first generated word. Default: true for chat (answers
   // start "Hello", not " Hello"), false for raw prompts (" Paris" continues the text).
   std::optional<bool> strip_leading_space;
+  ResponseFormat response_format;
+  std::vector<ToolSpec> tools;               // rendered by the chat template
+  ToolChoice tool_choice = ToolChoice::automatic;
+  std::string tool_choice_function;          // ToolChoice::function: its name
+  bool parallel_tool_calls = true;           // false: at most one call
   // Choices: the prompt is prefilled once and its KV copied to the others; choice i
   // samples with its own RNG stream derived from the seed (choice 0's is the seed's own,
   // so n = 1 and choice 0 of n > 1 agree). Each choice holds a sequence slot.
@@ -99,8 +124,10 @@ struct GenerationEvent {
   int32_t choice = 0;                   // which of the request's n choices
   std::string text;                     // delta: text to show now (may be empty)
   std::optional<GeneratedToken> token;  // delta: the token sampled in this step
-  std::string finish_reason;            // finish: "stop" | "length"
-  std::string native_finish_reason;     // finish: "eos" | "stop_string" | "length"
+  std::vector<ToolCallDelta> tool_calls;  // delta: pieces of tool calls (not in `text`)
+  std::string finish_reason;            // finish: "stop" | "length" | "tool_calls"
+  std::string native_finish_reason;     // finish: "eos" | "stop_string" | "length" | "grammar" (the
+                                        // constraint is complete: nothing may follow)
   GenerationUsage usage;                // finish
   std::string error;                    // error (the last event)
 };

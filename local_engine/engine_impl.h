@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "local_engine/constraint.h"
 #include "local_engine/engine.h"
 #include "local_engine/prefix_cache.h"
 
@@ -63,6 +64,7 @@ struct RequestSpec {
   bool ignore_eos = false;
   bool strip_leading_space = false;
   int32_t n_choices = 1;
+  std::shared_ptr<const OutputConstraint> constraint;  // null: free text
 };
 
 // A request that passed validation, waiting for slots (one per choice).
@@ -78,6 +80,7 @@ struct EngineCore {
   EngineOptions options;
   EngineInfo info;
   std::optional<PrefixCache> prefix_cache;  // the scheduler thread's, once it runs
+  std::unique_ptr<ConstraintCompiler> constraints;
 
   mutable std::mutex mu;               // guards everything below
   std::condition_variable wake;

@@ -9,6 +9,7 @@
 // blocks go into the prefix cache; at the end of a choice, so do the blocks it generated.
 #include <algorithm>
 
+#include "local_engine/choice_constraint.h"
 #include "local_engine/engine_output.h"
 
 namespace switchyard::engine {
@@ -41,6 +42,7 @@ struct Sequence {
   int32_t cached_tokens = 0;   // prompt tokens loaded from the prefix cache
   std::vector<int32_t> generated;
   Sampler sampler;
+  ChoiceConstraint constraint;
   ChoiceOutput output;
   Clock::time_point submitted, admitted, first_token;
   bool waiting_fork = false;   // a later choice: its KV comes from choice 0's prompt
@@ -52,7 +54,8 @@ struct Sequence {
         choice(choice_),
         slot(slot_),
         sampler(choice_sampling(p.spec->sampling, choice_), n_vocab),
-        output(tok, *p.spec),
+        constraint(p.spec->constraint, tok.eos_id()),
+        output(tok, *p.spec, choice_),
         submitted(p.submitted),
         admitted(Clock::now()),
         waiting_fork(choice_ > 0) {
@@ -280,14 +283,27 @@ class Scheduler {
     }
   }
 
-  // Samples one token from the row and turns it into events.
+  // Samples one token from the row (within the constraint's mask) and turns it into events.
   void sample(Sequence& s, float* row) {
-    const SampledToken st = s.sampler.sample(row);
+    const SampledToken st = s.sampler.sample(row, s.constraint.allowed());
+    if (st.token < 0) {
+      fail(s, "local engine: the output constraint allows no token of this vocabulary here");
+      s.finished = true;
+      return;
+    }
     if (s.n_generated == 0) s.first_token = Clock::now();
     ++s.n_generated;
     s.generated.push_back(st.token);
     s.last_token = st.token;
+    const ChoiceConstraint::Fed fed = s.constraint.feed(st.token, core_.tokenizer.token_to_piece(st.token));
+    if (fed == ChoiceConstraint::Fed::rejected) {
+      fail(s, "local engine: the sampled token does not fit the output constraint");
+      s.finished = true;
+      return;
+    }
     ChoiceOutput::Step step = s.output.on_token(st, s.n_generated);
+    if (fed == ChoiceConstraint::Fed::abandoned) s.output.abandon_tool_calls(step);
+    if (fed == ChoiceConstraint::Fed::finished && step.finish.empty()) s.output.end(step, "stop", "grammar");
     step.delta.choice = s.choice;
     s.state->push(std::move(step.delta), false);
     if (step.finish.empty()) return;

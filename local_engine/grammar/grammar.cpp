@@ -109,6 +109,45 @@ Result<void> check_left_recursion(const Grammar& g) {
   return {};
 }
 
+// States that can still end their rule: accepting, or a byte or a call away from such a
+// state (a call counts when its rule can end too). A fixed point over the whole table.
+std::vector<uint8_t> live_states(const Grammar& g) {
+  const size_t n = g.accepting.size();
+  std::vector<uint8_t> live(g.accepting);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t s = 0; s < n; ++s) {
+      if (live[s]) continue;
+      for (uint32_t e = g.byte_begin[s]; e < g.byte_begin[s + 1] && !live[s]; ++e) live[s] = live[size_t(g.bytes[e].to)];
+      for (uint32_t c = g.call_begin[s]; c < g.call_begin[s + 1] && !live[s]; ++c)
+        live[s] = live[size_t(g.rule_start[size_t(g.calls[c].rule)])] && live[size_t(g.calls[c].ret)];
+      changed |= live[s] != 0;
+    }
+  }
+  return live;
+}
+
+// Drops every edge into a state that cannot end its rule, so no thread is ever left
+// where no byte can take it further (the mask would allow nothing).
+void prune_dead_ends(Grammar& g) {
+  const std::vector<uint8_t> live = live_states(g);
+  std::vector<ByteEdge> bytes;
+  std::vector<CallEdge> calls;
+  std::vector<uint32_t> byte_begin{0}, call_begin{0};
+  for (size_t s = 0; s < g.accepting.size(); ++s) {
+    for (uint32_t e = g.byte_begin[s]; e < g.byte_begin[s + 1]; ++e)
+      if (live[size_t(g.bytes[e].to)]) bytes.push_back(g.bytes[e]);
+    for (uint32_t c = g.call_begin[s]; c < g.call_begin[s + 1]; ++c)
+      if (live[size_t(g.rule_start[size_t(g.calls[c].rule)])] && live[size_t(g.calls[c].ret)]) calls.push_back(g.calls[c]);
+    byte_begin.push_back(uint32_t(bytes.size()));
+    call_begin.push_back(uint32_t(calls.size()));
+  }
+  g.bytes = std::move(bytes);
+  g.calls = std::move(calls);
+  g.byte_begin = std::move(byte_begin);
+  g.call_begin = std::move(call_begin);
+}
+
 }  // namespace
 
 Result<Grammar> GrammarBuilder::build(int32_t root_rule) const {
@@ -146,6 +185,9 @@ Result<Grammar> GrammarBuilder::build(int32_t root_rule) const {
   g.rule_names = rule_names_;
   g.root = root_rule;
   if (auto r = check_left_recursion(g); !r) return std::unexpected(r.error());
+  prune_dead_ends(g);
+  if (!live_states(g)[size_t(g.rule_start[size_t(root_rule)])])
+    return std::unexpected(Error{"grammar: nothing can be produced (a part of it matches no text)"});
   return g;
 }
 

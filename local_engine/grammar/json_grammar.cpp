@@ -176,7 +176,7 @@ int32_t JsonRules::number(bool integer) {
     b_.add_bytes(exp, '-', '-', exp_signed);
     b_.add_eps(exp, exp_signed);
     int32_t e = exp_signed;
-    for (int k = 0; k < 3; ++k) {  // [0-9]{1,3}
+    for (int k = 0; k < 2; ++k) {  // [0-9]{1,2}: every reader can hold the value in a double
       const int32_t next = b_.add_state();
       b_.add_bytes(e, '0', '9', next);
       b_.set_accepting(next);

@@ -4,7 +4,7 @@
 //
 // Where JSON sets no bound, one is set so that even a random model's output stays finite
 // and parseable by every JSON reader: numbers have at most 16 integer digits, 16 fraction
-// digits and a 3-digit exponent; whitespace between tokens is nothing, one space, or a
+// digits and a 2-digit exponent (so every value fits a double: some readers refuse more); whitespace between tokens is nothing, one space, or a
 // newline and up to 16 spaces or tabs (enough for indented output).
 #pragma once
 

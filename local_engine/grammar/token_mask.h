@@ -74,6 +74,7 @@ class MaskCache {
     double walk_seconds = 0;
   };
   const Stats& stats() const { return stats_; }
+  int32_t vocab_size() const { return vocab_->n_vocab(); }
 
  private:
   struct Key {

@@ -6,30 +6,13 @@
 #include <thread>
 #include <unistd.h>
 
-#include "local_engine/demo_model.h"
-#include "local_engine/engine.h"
+#include "demo_engine.h"
 
 using namespace switchyard::engine;
 
 namespace {
 
-struct TempFile {
-  std::string path;
-  ~TempFile() { std::filesystem::remove(path); }
-};
-
-std::string demo_model_path() {
-  static const TempFile file{[] {
-    const std::string p = (std::filesystem::temp_directory_path() /
-                           ("switchyard_engine_test_" + std::to_string(::getpid()) + ".gguf")).string();
-    DemoModelParams params;
-    params.n_threads = 2;
-    auto ok = write_demo_model(p, params);
-    REQUIRE(ok.has_value());
-    return p;
-  }()};
-  return file.path;
-}
+using test::demo_model_path;
 
 std::vector<int32_t> run(Engine& e, GenerationRequest r, std::string* text = nullptr) {
   auto g = e.submit(std::move(r));

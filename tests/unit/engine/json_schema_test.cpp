@@ -139,10 +139,21 @@ TEST_CASE("json schema: unsupported keywords and bad schemas are errors naming w
                  Case{R"({"enum":[]})", "enum must be"},
                  Case{R"({"type":"object","required":["x"],"additionalProperties":false})", "'x' is not in properties"},
                  Case{R"(false)", "allows no value"},
+                 Case{R"({"type":"string","pattern":"^[]$"})", "nothing can be produced"},
                  Case{"{\"type\":", "not valid JSON"}}) {
     const std::string m = error_of(c.schema);
     INFO(c.schema << " -> " << m);
     CHECK(m.find(c.says) != std::string::npos);
     CHECK(m.rfind("response_format.json_schema.schema: ", 0) == 0);
   }
+}
+
+TEST_CASE("json schema: no path leads where nothing can follow (dead ends are pruned)", "[grammar][schema]") {
+  // [0-9] has no character JSON must escape: a backslash would start an escape that can
+  // never complete, so it is not allowed at all.
+  grammar::Matcher m(schema(R"({"type":"string","pattern":"^[0-9]{2}$"})"));
+  REQUIRE(m.accept("\""));
+  CHECK(m.allows("4"));
+  CHECK_FALSE(m.allows("\\"));
+  CHECK_FALSE(m.allows("a"));
 }
