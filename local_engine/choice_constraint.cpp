@@ -41,9 +41,7 @@ ChoiceConstraint::Fed ChoiceConstraint::activate(std::string_view rest) {
 ChoiceConstraint::Fed ChoiceConstraint::feed(int32_t token, std::string_view piece) {
   switch (phase_) {
     case Phase::free: return Fed::ok;
-    case Phase::forcing:
-      phase_ = Phase::active;
-      return Fed::ok;
+    case Phase::forcing: return activate("");  // the forced token was the trigger
     case Phase::waiting: {
       if (token == c_->trigger_token) return activate("");
       if (c_->trigger_text.empty()) return Fed::ok;
