@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "db/store.h"
-#include "proxy/app.h"
-#include "proxy/config.h"
+#include "proxy/server/app.h"
+#include "proxy/config/config.h"
 
 using namespace switchyard;
 
@@ -120,13 +120,13 @@ int main(int argc, char** argv) {
   if (!cfg) return std::fprintf(stderr, "%s\n", cfg.error().message.c_str()), 1;
   proxy::AppOptions opts;
   opts.config = *cfg;
-  opts.database_path = (tmp / "bench.db").string();
+  opts.database_url = (tmp / "bench.db").string();
   opts.quiet = true;
   auto app = proxy::App::create(opts);
   if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
   auto port = (*app)->bind("127.0.0.1", 0);
   std::thread proxy_thread([&] { (*app)->serve(); });
-  auto store = db::Store::open(opts.database_path);
+  auto store = db::open_store(opts.database_url);
   std::string key = (*store)->create_key("bench")->key;
 
   std::string lua = (tmp / "post.lua").string();

@@ -34,4 +34,9 @@ std::string generate_key() {
   return "sk-sy-v1-" + to_hex(bytes, sizeof bytes);
 }
 
+std::string key_label(const std::string& key) {
+  if (key.size() < 16) return "...";
+  return key.substr(0, 12) + "..." + key.substr(key.size() - 3);
+}
+
 }  // namespace switchyard::db

@@ -13,4 +13,7 @@ std::string hash_key(std::string_view key);
 // A fresh key, "sk-sy-v1-" followed by 64 hex characters (32 random bytes).
 std::string generate_key();
 
+// "sk-sy-v1-abc...xyz": the first 12 and last 3 characters, to recognise a key in lists.
+std::string key_label(const std::string& key);
+
 }  // namespace switchyard::db

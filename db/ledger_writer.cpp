@@ -11,20 +11,25 @@ namespace {
 std::string hash_prefix(const std::string& key_hash) { return key_hash.substr(0, 8); }
 }  // namespace
 
-std::expected<std::unique_ptr<LedgerWriter>, Error> LedgerWriter::open(const std::string& path,
+std::expected<std::unique_ptr<LedgerWriter>, Error> LedgerWriter::open(const std::string& url,
                                                                       const LedgerOptions& opts) {
+  auto store = open_store(url, opts.store);
+  if (!store) return std::unexpected(store.error());
+  return create(std::move(*store), opts);
+}
+
+std::expected<std::unique_ptr<LedgerWriter>, Error> LedgerWriter::create(std::unique_ptr<UsageStore> store,
+                                                                        const LedgerOptions& opts) {
   LedgerOptions checked = opts;
   if (checked.max_batch == 0) checked.max_batch = 1;
-  auto store = Store::open(path, checked.store);
-  if (!store) return std::unexpected(store.error());
   try {
-    return std::unique_ptr<LedgerWriter>(new LedgerWriter(std::move(*store), checked));
+    return std::unique_ptr<LedgerWriter>(new LedgerWriter(std::move(store), checked));
   } catch (const std::system_error& e) {  // thread creation failed
     return std::unexpected(Error{std::string("ledger writer: cannot start thread: ") + e.what()});
   }
 }
 
-LedgerWriter::LedgerWriter(std::unique_ptr<Store> store, const LedgerOptions& opts)
+LedgerWriter::LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts)
     : store_(std::move(store)), opts_(opts), thread_([this] { run(); }) {}
 
 LedgerWriter::~LedgerWriter() { stop(); }

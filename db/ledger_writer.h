@@ -39,9 +39,12 @@ struct LedgerStats {
 
 class LedgerWriter {
  public:
-  // Opens its own Store on `path` (migrating it) and starts the writer thread.
-  static std::expected<std::unique_ptr<LedgerWriter>, Error> open(const std::string& path,
+  // Opens its own store at `url` (see open_store; migrating it) and starts the writer thread.
+  static std::expected<std::unique_ptr<LedgerWriter>, Error> open(const std::string& url,
                                                                   const LedgerOptions& opts = {});
+  // Over a store the caller opened (tests: a store that fails on demand).
+  static std::expected<std::unique_ptr<LedgerWriter>, Error> create(std::unique_ptr<UsageStore> store,
+                                                                    const LedgerOptions& opts = {});
   ~LedgerWriter();  // stop()
   LedgerWriter(const LedgerWriter&) = delete;
   LedgerWriter& operator=(const LedgerWriter&) = delete;
@@ -57,11 +60,11 @@ class LedgerWriter {
   LedgerStats stats() const;
 
  private:
-  LedgerWriter(std::unique_ptr<Store> store, const LedgerOptions& opts);
+  LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts);
   void run();
   void write_batch(const std::vector<UsageRecord>& batch);
 
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<UsageStore> store_;
   LedgerOptions opts_;
 
   mutable std::mutex mu_;

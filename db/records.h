@@ -2,6 +2,7 @@
 // times are unix milliseconds unless a name says otherwise.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -9,6 +10,21 @@
 #include <vector>
 
 namespace switchyard::db {
+
+// Unix time in milliseconds (the unit of every `created` column).
+inline int64_t now_unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One endpoint of the catalog: a public model served by a provider's upstream model. Health
+// buckets, circuits and prices are kept per endpoint.
+struct EndpointKey {
+  std::string model;  // public model id
+  std::string provider;
+  std::string upstream_model;
+  auto operator<=>(const EndpointKey&) const = default;
+};
 
 // One upstream try of a request (routing: ordered attempts until one yields a first event).
 struct AttemptRecord {
@@ -48,6 +64,10 @@ struct UsageRecord {
   bool usage_estimated = false;  // tokens counted locally because upstream sent no usage
   std::string http_referer;
   std::string x_title;
+  std::string api;      // the API surface it came through: chat | completions | messages | responses
+  std::optional<int64_t> price_id;  // the prices row it was billed at; nullopt when none applied
+  bool insured = false;             // zero-completion insurance: billed $0 ...
+  int64_t waived_pico = 0;          // ... instead of this
   int64_t created = 0;  // 0 when pushed: the ledger writer stamps the time it was pushed
   std::vector<AttemptRecord> attempts;
 
@@ -62,8 +82,74 @@ struct ApiKeyRow {
   bool disabled = false;
   int64_t created = 0;
   int64_t usage_pico = 0;  // sum of cost_pico over the key's usage rows
+  bool management = false;            // may call the admin API, and nothing else
+  std::string limit_reset;            // "" (never), daily, weekly, monthly: the limit's window (UTC)
+  std::optional<int64_t> expires_at;  // unix ms; nullopt = never
+  int64_t updated = 0;                // unix ms of the last change
+  bool deleted = false;               // deleted keys stay as rows (their usage does), never authenticate
+  // Rate limits; nullopt = the config's default, 0 = none for this key.
+  std::optional<int64_t> rpm, tpm, max_concurrent;
 
   bool operator==(const ApiKeyRow&) const = default;
+};
+
+// A key to create.
+struct NewKey {
+  std::string name;
+  std::optional<int64_t> limit_pico;
+  std::string limit_reset;
+  std::optional<int64_t> expires_at;
+  bool management = false;
+  std::optional<int64_t> rpm, tpm, max_concurrent;
+};
+
+// A change to a key: each set field replaces the stored one (an inner nullopt clears it).
+struct KeyPatch {
+  std::optional<std::string> name;
+  std::optional<bool> disabled;
+  std::optional<std::optional<int64_t>> limit_pico;
+  std::optional<std::string> limit_reset;
+  std::optional<std::optional<int64_t>> expires_at;
+  std::optional<std::optional<int64_t>> rpm, tpm, max_concurrent;
+  bool empty() const {
+    return !name && !disabled && !limit_pico && !limit_reset && !expires_at && !rpm && !tpm && !max_concurrent;
+  }
+};
+
+struct KeyListQuery {
+  bool include_disabled = true;
+  bool include_deleted = false;
+  int64_t offset = 0;
+  int64_t limit = 0;  // 0 = all
+};
+
+// One admin change, written in the same transaction as the change itself.
+struct AuditEntry {
+  int64_t id = 0;        // assigned by the store
+  int64_t created = 0;   // unix ms; 0 = now
+  std::string actor;     // who: a management key's label, or "cli"
+  std::string action;    // key.create | key.update | key.delete | price.set
+  std::string target;    // a key hash, or "model|provider|upstream_model"
+  std::string details_json = "{}";  // the change itself
+  bool operator==(const AuditEntry&) const = default;
+};
+
+struct AuditQuery {
+  int64_t offset = 0;
+  int64_t limit = 100;
+};
+
+// One price of one endpoint from effective_from on (DESIGN.md §5: picodollars per token).
+struct PriceRow {
+  int64_t id = 0;  // assigned by the store
+  std::string model, provider, upstream_model;
+  int64_t prompt_pico = 0, completion_pico = 0, request_pico = 0;
+  std::optional<int64_t> cache_read_pico, cache_write_pico;  // nullopt = the prompt price
+  int64_t effective_from = 0;  // unix ms
+  int64_t created = 0;         // unix ms; 0 = now
+  std::string source;          // config | api
+  std::string set_by;          // the management key's label, for api prices
+  bool operator==(const PriceRow&) const = default;
 };
 
 // Returned once by Store::create_key: the only time the plaintext key exists.

@@ -1,33 +1,26 @@
-// The SQLite store: one connection, migrated on open, with the queries the proxy needs.
+// The store interfaces (DESIGN.md §2, §5): what the proxy keeps durably, independent of the
+// engine behind it. `open_store(url)` picks the implementation: "sqlite:PATH" or a bare
+// path (db/sqlite/, the embedded default), later "postgres://..." (db/postgres/). Nothing
+// outside db/ includes an engine's header or knows which one is in use.
 //
-// Threads: a Store guards its connection with a mutex, so one Store may be shared, but its
-// calls then run one at a time. WAL lets many readers run beside the one writer, so code
-// that reads on a hot path should open its own Store (one per thread, or a small pool);
-// ledger writes go through LedgerWriter, which owns its own Store. busy_timeout makes a
-// writer wait for another's lock instead of failing at once.
+// Threads: one Store is one connection. Its calls are safe from several threads but run
+// one at a time, so code that reads on a hot path opens a Store of its own; ledger writes go
+// through LedgerWriter, which owns its own Store. Nothing here throws: every call returns
+// std::expected<..., db::Error>.
 #pragma once
-
-#include <sqlite3.h>
 
 #include <cstdint>
 #include <expected>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "db/error.h"
 #include "db/records.h"
-#include "db/sqlite_util.h"
 
 namespace switchyard::db {
-
-struct StoreOptions {
-  int busy_timeout_ms = 5000;
-  bool synchronous_full = true;  // see ConnectionOptions
-};
 
 // What one insert_usage_batch did. Duplicates are generation ids already stored: kept once.
 struct BatchResult {
@@ -42,67 +35,113 @@ struct ActivityQuery {
   int64_t limit = 0;    // 0 = no limit
 };
 
-class Store {
+class KeyStore {
  public:
-  // Opens or creates the file (not its parent directories) and applies missing migrations.
-  // ":memory:" works (tests) but has no WAL and is private to this connection.
-  static std::expected<std::unique_ptr<Store>, Error> open(const std::string& path,
-                                                           const StoreOptions& opts = {});
-  ~Store();
-  Store(const Store&) = delete;
-  Store& operator=(const Store&) = delete;
+  virtual ~KeyStore() = default;
+  // A new key; the plaintext is returned once and only its hash is stored. `audit`, when
+  // given, is written in the same transaction.
+  virtual std::expected<CreatedKey, Error> create_key(const NewKey& key, const AuditEntry* audit = nullptr) = 0;
+  std::expected<CreatedKey, Error> create_key(const std::string& name, std::optional<int64_t> limit_pico = std::nullopt) {
+    return create_key(NewKey{name, limit_pico, "", std::nullopt, false, {}, {}, {}});
+  }
+  // The key row (deleted ones too, flagged) with usage_pico summed from the ledger.
+  virtual std::expected<std::optional<ApiKeyRow>, Error> find_key(const std::string& key_hash) = 0;
+  // Oldest first.
+  virtual std::expected<std::vector<ApiKeyRow>, Error> list_keys(const KeyListQuery& q = {}) = 0;
+  // Applies the patch and returns the updated row; nullopt when no such (undeleted) key.
+  virtual std::expected<std::optional<ApiKeyRow>, Error> update_key(const std::string& key_hash, const KeyPatch& patch,
+                                                                    const AuditEntry* audit = nullptr) = 0;
+  // false when no such (undeleted) key.
+  virtual std::expected<bool, Error> delete_key(const std::string& key_hash, const AuditEntry* audit = nullptr) = 0;
+  // Rows changed (created, updated, deleted) at or after `since_ms`: how a running server
+  // picks up changes made by the CLI or another instance.
+  virtual std::expected<std::vector<ApiKeyRow>, Error> keys_changed_since(int64_t since_ms) = 0;
+  // key_hash -> sum of cost_pico over rows created at or after `since_ms` (0: all time).
+  virtual std::expected<std::map<std::string, int64_t>, Error> usage_totals(int64_t since_ms = 0) = 0;
+  // One key's spend since `since_ms`.
+  virtual std::expected<int64_t, Error> key_usage_since(const std::string& key_hash, int64_t since_ms) = 0;
 
-  // ---- keys
-  // A new key; the plaintext is returned once and only its hash is stored.
-  std::expected<CreatedKey, Error> create_key(const std::string& name,
-                                              std::optional<int64_t> limit_pico = std::nullopt);
-  // The key row with usage_pico summed from the ledger; nullopt when no such hash.
-  std::expected<std::optional<ApiKeyRow>, Error> find_key(const std::string& key_hash);
-  std::expected<std::vector<ApiKeyRow>, Error> list_keys();
-  // false when no such key.
-  std::expected<bool, Error> set_key_disabled(const std::string& key_hash, bool disabled);
-  std::expected<bool, Error> set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico);
-  // key_hash -> sum of cost_pico, for loading the in-memory limit table at start.
-  std::expected<std::map<std::string, int64_t>, Error> usage_totals();
-
-  // ---- ledger
-  // All records (and their attempts) in one transaction; a generation id already stored is
-  // skipped (counted as duplicate), not an error. Any other failure rolls the batch back.
-  std::expected<BatchResult, Error> insert_usage_batch(const std::vector<UsageRecord>& records);
-  std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id);
-  // Rows with from_ms <= created < to_ms, oldest first, with their attempts (CSV export).
-  std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q);
-
-  // ---- health
-  // Adds each bucket's counts to the stored bucket (creating it), all in one transaction.
-  std::expected<void, Error> upsert_health(const std::vector<HealthBucket>& buckets);
-  // Buckets with minute >= since_minute, for all endpoints, ordered by endpoint then minute.
-  std::expected<std::vector<HealthBucket>, Error> health_since(int64_t since_minute);
-  // Deletes buckets older than before_minute (retention); returns rows deleted.
-  std::expected<int64_t, Error> prune_health(int64_t before_minute);
-  std::expected<std::optional<CircuitState>, Error> get_circuit(const std::string& provider,
-                                                                const std::string& upstream_model);
-  std::expected<void, Error> put_circuit(const CircuitState& state);
-  std::expected<std::vector<CircuitState>, Error> list_circuits();
-
-  // The schema version this store is at (PRAGMA user_version).
-  std::expected<int, Error> schema_version();
-  // Takes the write lock and gives it back (readiness probe): fails on a read-only or
-  // locked-out database.
-  std::expected<void, Error> check_writable();
-  const std::string& path() const { return path_; }
-
- private:
-  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  std::expected<BatchResult, Error> insert_usage_batch_locked(const std::vector<UsageRecord>& records);
-  std::expected<std::vector<AttemptRecord>, Error> attempts_locked(const std::string& generation_id);
-
-  std::mutex mu_;  // one call at a time on db_
-  sqlite3* db_;
-  std::string path_;
+  std::expected<bool, Error> set_key_disabled(const std::string& key_hash, bool disabled) {
+    KeyPatch p;
+    p.disabled = disabled;
+    auto r = update_key(key_hash, p);
+    if (!r) return std::unexpected(r.error());
+    return r->has_value();
+  }
+  std::expected<bool, Error> set_key_limit(const std::string& key_hash, std::optional<int64_t> limit_pico) {
+    KeyPatch p;
+    p.limit_pico = limit_pico;
+    auto r = update_key(key_hash, p);
+    if (!r) return std::unexpected(r.error());
+    return r->has_value();
+  }
 };
 
-// "sk-sy-v1-abc...xyz": the first 12 and last 3 characters, to recognise a key in lists.
-std::string key_label(const std::string& key);
+// Prices with their history: rows are only ever added; the one in force for an endpoint at
+// time t is the one with the latest effective_from <= t (the highest id among equals).
+class PricingStore {
+ public:
+  virtual ~PricingStore() = default;
+  // Returns the row with its id (and created stamped).
+  virtual std::expected<PriceRow, Error> add_price(const PriceRow& price, const AuditEntry* audit = nullptr) = 0;
+  // Rows with id > after_id, by id (0: all of them).
+  virtual std::expected<std::vector<PriceRow>, Error> prices_after(int64_t after_id = 0) = 0;
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  virtual std::expected<AuditEntry, Error> append_audit(const AuditEntry& entry) = 0;
+  // Newest first.
+  virtual std::expected<std::vector<AuditEntry>, Error> list_audit(const AuditQuery& q = {}) = 0;
+};
+
+class UsageStore {
+ public:
+  virtual ~UsageStore() = default;
+  // All records (and their attempts) in one transaction; a generation id already stored is
+  // skipped (counted as duplicate), not an error. Any other failure rolls the batch back.
+  virtual std::expected<BatchResult, Error> insert_usage_batch(const std::vector<UsageRecord>& records) = 0;
+  virtual std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id) = 0;
+  // Rows with from_ms <= created < to_ms, oldest first, with their attempts.
+  virtual std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q) = 0;
+};
+
+class HealthStore {
+ public:
+  virtual ~HealthStore() = default;
+  // Adds each bucket's counts to the stored bucket (creating it), all in one transaction.
+  virtual std::expected<void, Error> upsert_health(const std::vector<HealthBucket>& buckets) = 0;
+  // Buckets with minute >= since_minute, for all endpoints, ordered by endpoint then minute.
+  virtual std::expected<std::vector<HealthBucket>, Error> health_since(int64_t since_minute) = 0;
+  // Deletes buckets older than before_minute (retention); returns rows deleted.
+  virtual std::expected<int64_t, Error> prune_health(int64_t before_minute) = 0;
+  virtual std::expected<std::optional<CircuitState>, Error> get_circuit(const std::string& provider,
+                                                                        const std::string& upstream_model) = 0;
+  virtual std::expected<void, Error> put_circuit(const CircuitState& state) = 0;
+  virtual std::expected<std::vector<CircuitState>, Error> list_circuits() = 0;
+};
+
+// One connection to the store, with every part of it.
+class Store : public KeyStore, public UsageStore, public HealthStore, public PricingStore, public AuditStore {
+ public:
+  // The schema version this store is at (the last migration applied).
+  virtual std::expected<int, Error> schema_version() = 0;
+  // Takes the write lock and gives it back (readiness probe): fails on a read-only or
+  // locked-out database.
+  virtual std::expected<void, Error> check_writable() = 0;
+  // Where it is, for messages: the path or the URL without its password.
+  virtual std::string describe() const = 0;
+};
+
+struct StoreOptions {
+  int busy_timeout_ms = 5000;    // SQLite: wait this long for another writer's lock
+  bool synchronous_full = true;  // SQLite: a committed batch survives power loss, not just a crash
+};
+
+// Opens one connection and applies missing migrations. `url`: "sqlite:PATH", a bare PATH
+// (SQLite; ":memory:" works for tests but is private to the connection), "sqlite::memory:".
+// The parent directory of a SQLite file is created when missing.
+std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts = {});
 
 }  // namespace switchyard::db

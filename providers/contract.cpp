@@ -4,6 +4,11 @@
 
 namespace switchyard {
 
+Result<int64_t> Provider::count_prompt_tokens(const OpenParams& params) {
+  std::string who = params.provider ? "provider '" + params.provider->name + "'" : "this provider";
+  return fail(ErrorKind::invalid_argument, "Token counting is not available: " + who + " does not expose its tokenizer");
+}
+
 bool ChatRequest::sent(const std::string& parameter) const {
   return std::find(parameters_sent.begin(), parameters_sent.end(), parameter) != parameters_sent.end();
 }

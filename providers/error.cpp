@@ -42,4 +42,21 @@ const char* error_kind_name(ErrorKind kind) {
   return "internal";
 }
 
+bool is_retryable(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::upstream_error:
+    case ErrorKind::upstream_unavailable:
+    case ErrorKind::timeout:
+    case ErrorKind::rate_limited:
+    case ErrorKind::no_route:
+    case ErrorKind::internal: return true;
+    default: return false;
+  }
+}
+
+bool blames_request(ErrorKind kind) {
+  return kind == ErrorKind::invalid_argument || kind == ErrorKind::payload_too_large ||
+         kind == ErrorKind::unprocessable || kind == ErrorKind::cancelled;
+}
+
 }  // namespace switchyard

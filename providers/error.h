@@ -40,6 +40,13 @@ inline int http_status(const Error& e) { return e.status ? e.status : http_statu
 // A short stable code name (e.g. "invalid_argument"), for logs and the ledger.
 const char* error_kind_name(ErrorKind kind);
 
+// Failover and blame, next to the kinds they are about (DESIGN.md §1):
+// A failure that says nothing about the request itself: the next endpoint may serve it.
+bool is_retryable(ErrorKind kind);
+// A failure the request caused (or the client, by leaving): it says nothing about the
+// endpoint's health and never counts against its uptime or circuit.
+bool blames_request(ErrorKind kind);
+
 template <class T>
 using Result = std::expected<T, Error>;
 

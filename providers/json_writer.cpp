@@ -132,22 +132,5 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
-std::string pico_to_usd_string(int64_t pico) {
-  bool neg = pico < 0;
-  uint64_t p = neg ? static_cast<uint64_t>(-(pico + 1)) + 1 : static_cast<uint64_t>(pico);
-  uint64_t whole = p / 1000000000000ULL;
-  uint64_t frac = p % 1000000000000ULL;
-  std::string s = neg ? "-" : "";
-  s += std::to_string(whole);
-  if (frac) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%012llu", static_cast<unsigned long long>(frac));
-    std::string f(buf);
-    while (!f.empty() && f.back() == '0') f.pop_back();
-    s += '.';
-    s += f;
-  }
-  return s;
-}
 
 }  // namespace switchyard

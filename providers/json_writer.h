@@ -47,7 +47,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Dollars from picodollars as a JSON number with up to 12 decimals, no exponent.
-std::string pico_to_usd_string(int64_t pico);
-
 }  // namespace switchyard

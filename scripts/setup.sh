@@ -23,8 +23,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
 
-# The end-to-end test drives the server with the official OpenAI SDK (npm `openai`).
-if [ ! -d tests/e2e/node_modules/openai ]; then
+# The end-to-end tests drive the server with the official SDKs (npm `openai`,
+# `@anthropic-ai/sdk`), installed from the lockfile whenever it is newer than what is there.
+if [ ! -f tests/e2e/node_modules/.package-lock.json ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

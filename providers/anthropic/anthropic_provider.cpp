@@ -9,14 +9,14 @@
 #include "providers/anthropic/response_translation.h"
 #include "providers/anthropic/stream_translator.h"
 #include "providers/json_writer.h"
-#include "providers/openai_compat/curl_transfer.h"
-#include "providers/sse_parser.h"
+#include "providers/http/transfer.h"
+#include "providers/http/sse_parser.h"
 
 namespace switchyard::anthropic {
 namespace {
 
-using providers::openai_compat::Transfer;
-using providers::openai_compat::TransferParams;
+using providers::http::Transfer;
+using providers::http::TransferParams;
 
 // An error body is only kept for the message and metadata; a plain answer can be large
 // (long outputs, big tool inputs) but not unbounded.
@@ -157,8 +157,8 @@ class AnthropicStream final : public EventStream {
   std::string provider_name_;
   StreamTranslator translator_;
   std::unique_ptr<Transfer> transfer_;  // destroyed with the stream: cancels the request
-  providers::SseParser sse_;
-  std::vector<providers::SseEvent> sse_events_;
+  providers::http::SseParser sse_;
+  std::vector<providers::http::SseEvent> sse_events_;
   std::deque<Event> queue_;
   std::string body_;  // Mode::message and Mode::error
   Mode mode_ = Mode::undecided;

@@ -30,10 +30,20 @@ engine::EngineOptions engine_options_from(const ProviderConfig& c) {
 
 namespace {
 
+// Running engines by everything that shapes them, so a config reload that leaves a local
+// provider's settings alone reuses its engine, and one that changes them gets a new one.
 struct EngineRegistry {
   std::mutex mu;
-  std::map<std::string, std::weak_ptr<eng::Engine>> by_path;
+  std::map<std::string, std::weak_ptr<eng::Engine>> by_settings;
 };
+
+std::string settings_key(const eng::EngineOptions& o) {
+  return o.model_path + "|" + std::to_string(o.threads) + "|" + std::to_string(o.n_ctx) + "|" +
+         std::to_string(o.max_sequences) + "|" + std::to_string(o.kv_cache_budget_bytes) + "|" +
+         std::to_string(o.max_queue) + "|" + o.chat_template + "|" + std::to_string(o.prefill_chunk) + "|" +
+         std::to_string(static_cast<int>(o.kv_type)) + "|" + o.device + "|" + std::to_string(o.prefix_cache_bytes) + "|" +
+         std::to_string(o.prefix_block_tokens) + "|" + std::to_string(o.max_choices);
+}
 
 EngineRegistry& registry() {
   static EngineRegistry r;
@@ -48,8 +58,10 @@ Result<std::shared_ptr<engine::Engine>> acquire_local_engine(const ProviderConfi
   auto& r = registry();
   // Loading under the lock keeps two endpoints from loading the same weights twice.
   std::lock_guard lk(r.mu);
-  if (auto e = r.by_path[config.model_path].lock()) return e;
-  auto opened = eng::Engine::open(engine_options_from(config));
+  const eng::EngineOptions options = engine_options_from(config);
+  const std::string key = settings_key(options);
+  if (auto e = r.by_settings[key].lock()) return e;
+  auto opened = eng::Engine::open(options);
   if (!opened)
     return fail(ErrorKind::upstream_unavailable, "local model failed to load: " + opened.error().message);
   std::shared_ptr<eng::Engine> e(std::move(*opened));
@@ -57,7 +69,7 @@ Result<std::shared_ptr<engine::Engine>> acquire_local_engine(const ProviderConfi
   const auto& info = e->info();
   std::fprintf(stderr, "switchyard: local engine '%s': %s on %s%s%s\n", config.name.c_str(), config.model_path.c_str(),
                info.device.c_str(), info.device_note.empty() ? "" : "; ", info.device_note.c_str());
-  r.by_path[config.model_path] = e;
+  r.by_settings[key] = e;
   return e;
 }
 
@@ -110,6 +122,17 @@ class LocalProvider final : public Provider {
     auto gen = (*engine)->submit(std::move(*req));
     if (!gen) return std::make_unique<FailedStream>(submit_error(gen.error()));
     return std::make_unique<LocalStream>(std::move(*engine), std::move(*gen), n_choices, logprobs, params.keep_going);
+  }
+
+  Result<int64_t> count_prompt_tokens(const OpenParams& params) override {
+    if (!params.request) return fail(ErrorKind::internal, "local: count_prompt_tokens() without a request");
+    auto engine = get_engine();
+    if (!engine) return std::unexpected(engine.error());
+    auto req = to_generation_request(*params.request, 1, (*engine)->info().n_vocab);
+    if (!req) return std::unexpected(req.error());
+    auto ids = (*engine)->tokenize_prompt(*req);
+    if (!ids) return std::unexpected(submit_error(ids.error()));
+    return static_cast<int64_t>(ids->size());
   }
 
  private:

@@ -4,9 +4,9 @@
 //   auto stream = provider->open({&request, &endpoint, &provider_config, max_tokens});
 //   while (auto event = stream->next()) { ... }   // role, content, logprobs, finish, usage
 //
-// Engines are shared: every provider (endpoint) naming the same model_path uses ONE
-// Engine (one set of weights, one scheduler, one KV cache), looked up by path in a
-// process-wide registry. The engine is opened lazily, on the first open() (startup stays
+// Engines are shared: every provider (endpoint) with the same model_path and engine
+// settings uses ONE Engine (one set of weights, one scheduler, one KV cache), looked up in a
+// process-wide registry; a config reload that keeps those settings keeps the engine. The engine is opened lazily, on the first open() (startup stays
 // fast; a bad model file becomes an error event of that request). Call
 // preload_local_engine() at startup to load eagerly and fail fast instead. The registry
 // keeps engines only while some provider holds them.
@@ -40,6 +40,5 @@ inline Result<void> preload_local_engine(const ProviderConfig& config) {
 std::shared_ptr<Provider> make_local_provider(const ProviderConfig& config);
 // Over an engine the caller made (tests, embedding).
 std::shared_ptr<Provider> make_local_provider(std::shared_ptr<engine::Engine> engine);
-
 
 }  // namespace switchyard::providers::local

@@ -7,12 +7,17 @@
 #include <vector>
 
 #include "providers/json_writer.h"
-#include "providers/openai_compat/curl_transfer.h"
+#include "providers/http/transfer.h"
 #include "providers/openai_compat/request_body.h"
 #include "providers/openai_compat/response_parser.h"
-#include "providers/sse_parser.h"
+#include "providers/http/sse_parser.h"
 
 namespace switchyard::providers::openai_compat {
+
+using http::SseEvent;
+using http::SseParser;
+using http::Transfer;
+using http::TransferParams;
 
 namespace {
 

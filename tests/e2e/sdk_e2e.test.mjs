@@ -87,7 +87,7 @@ models:
   - id: switchyard/demo-mixtral
     context_length: 1024
     endpoints:
-      - { provider: local, model: demo-mixtral }
+      - { provider: local, model: demo-mixtral, pricing: { prompt: 0, completion: 0 } }
 `);
   key = execFileSync(binary, ['keys', 'create', '--name', 'e2e', '--db', dbPath]).toString().trim();
   assert.match(key, /^sk-sy-v1-[0-9a-f]{64}$/);
@@ -229,7 +229,7 @@ providers:
 models:
   - id: switchyard/demo-mixtral
     context_length: 512
-    endpoints: [{ provider: local, model: demo-mixtral }]
+    endpoints: [{ provider: local, model: demo-mixtral, pricing: { prompt: 0, completion: 0 } }]
 `);
   const demo = spawn(binary, ['demo', '--config', config, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "db/store.h"
-#include "proxy/app.h"
-#include "proxy/config.h"
+#include "proxy/server/app.h"
+#include "proxy/config/config.h"
 
 namespace switchyard::testing {
 
@@ -36,7 +36,7 @@ class RunningProxy {
     if (!cfg) throw std::runtime_error("config: " + cfg.error().message);
     proxy::AppOptions opts;
     opts.config = *cfg;
-    opts.database_path = db_path_;
+    opts.database_url = db_path_;
     opts.factory = std::move(factory);
     opts.quiet = true;
     auto app = proxy::App::create(opts);
@@ -46,7 +46,7 @@ class RunningProxy {
     if (!port) throw std::runtime_error("bind: " + port.error().message);
     port_ = *port;
     thread_ = std::thread([this] { app_->serve(); });
-    auto store = db::Store::open(db_path_);
+    auto store = db::open_store(db_path_);
     if (!store) throw std::runtime_error("store: " + store.error().message);
     store_ = std::move(*store);
   }

@@ -28,7 +28,7 @@ models:
   - id: test/solo
     context_length: 1000
     endpoints:
-      - { provider: cheap, model: up-solo }
+      - { provider: cheap, model: up-solo, pricing: { prompt: 0, completion: 0 } }
 )";
 
 struct Fixture {
@@ -241,11 +241,14 @@ TEST_CASE("authentication and limits", "[proxy][integration][auth]") {
     REQUIRE(r);
     CHECK(r->status == 401);
   }
-  SECTION("a key over its limit gets 402 once its spend reaches it") {
-    std::string k = f.proxy->create_key("capped", 1000000000);  // $0.001
+  SECTION("a key gets 402 once a request's worst case no longer fits what is left") {
+    // Worst case of kHello on its dearest attempt ("cheap": $0.001 per request, up to 300
+    // completion tokens at $2/M, its prompt's byte bound at $1/M): about $0.0016. It really
+    // costs $0.001014, so a second one no longer fits in $0.0025.
+    std::string k = f.proxy->create_key("capped", 2'500'000'000);  // $0.0025
     auto first = f.post(kHello, "/v1/chat/completions", bearer(k));
     REQUIRE(first);
-    CHECK(first->status == 200);  // costs $0.001014
+    CHECK(first->status == 200);
     auto second = f.post(kHello, "/v1/chat/completions", bearer(k));
     REQUIRE(second);
     CHECK(second->status == 402);

@@ -44,7 +44,7 @@ TEST_CASE("records pushed from many threads are all written with exact sums", "[
   CHECK(st.batches_failed == 0);
 
   // Read through a separate connection, as the proxy's readers do.
-  auto reader = Store::open(tmp.path());
+  auto reader = open_store(tmp.path());
   REQUIRE(reader.has_value());
   auto totals = (*reader)->usage_totals().value();
   const int64_t per_key = 1'000'000'007LL * kPerThread * (kPerThread + 1) / 2;
@@ -58,7 +58,7 @@ TEST_CASE("flush waits only for what was pushed and can be called repeatedly", "
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   (*writer)->flush();  // nothing pushed: returns at once
-  auto reader = Store::open(tmp.path());
+  auto reader = open_store(tmp.path());
   REQUIRE(reader.has_value());
   for (int round = 1; round <= 3; ++round) {
     (*writer)->push(sample_usage("gen-r" + std::to_string(round), key_for(0), 10));
@@ -76,7 +76,7 @@ TEST_CASE("the destructor writes everything still queued", "[db][ledger]") {
     REQUIRE(writer.has_value());
     for (int i = 0; i < 1000; ++i) (*writer)->push(sample_usage("gen-d" + std::to_string(i), key_for(1), 3));
   }  // no flush: ~LedgerWriter must drain
-  auto reader = Store::open(tmp.path());
+  auto reader = open_store(tmp.path());
   REQUIRE(reader.has_value());
   CHECK((*reader)->usage_totals().value()[key_for(1)] == 3000);
 }
@@ -91,7 +91,7 @@ TEST_CASE("push after stop is written, not dropped", "[db][ledger]") {
   (*writer)->push(sample_usage("gen-after", key_for(0), 2));
   (*writer)->flush();
   CHECK((*writer)->stats().records_written == 2);
-  auto reader = Store::open(tmp.path());
+  auto reader = open_store(tmp.path());
   REQUIRE(reader.has_value());
   CHECK((*reader)->get_generation("gen-after").value().has_value());
 }
@@ -105,7 +105,7 @@ TEST_CASE("push stamps a missing created time", "[db][ledger]") {
   int64_t before = now_unix_ms();
   (*writer)->push(r);
   (*writer)->flush();
-  auto reader = Store::open(tmp.path());
+  auto reader = open_store(tmp.path());
   REQUIRE(reader.has_value());
   auto got = (*reader)->get_generation("gen-stamp").value();
   REQUIRE(got.has_value());
@@ -134,7 +134,7 @@ TEST_CASE("bad records never crash the writer or cost the other rows", "[db][led
     CHECK(st.records_written == 3);
     CHECK(st.records_duplicate == 1);
     CHECK(st.records_failed == 0);
-    auto reader = Store::open(tmp.path());
+    auto reader = open_store(tmp.path());
     CHECK((*reader)->usage_totals().value()[key_for(0)] == 5 + 7 + 11);
   }
 
@@ -149,7 +149,7 @@ TEST_CASE("bad records never crash the writer or cost the other rows", "[db][led
     CHECK(st.records_written == 100);
     CHECK(st.records_failed == 1);
     CHECK(st.batches_failed == 1);
-    auto reader = Store::open(tmp.path());
+    auto reader = open_store(tmp.path());
     CHECK((*reader)->usage_totals().value()[key_for(0)] == 200);
     CHECK_FALSE((*reader)->get_generation("gen-poison").value().has_value());
 
@@ -174,7 +174,7 @@ TEST_CASE("small max_batch splits a backlog into several transactions", "[db][le
 }
 
 TEST_CASE("opening a writer on a bad path is an error value", "[db][ledger]") {
-  auto writer = LedgerWriter::open("/nonexistent-dir-for-switchyard/ledger.db");
+  auto writer = LedgerWriter::open("/dev/null/not-a-directory/ledger.db");
   REQUIRE_FALSE(writer.has_value());
   CHECK_FALSE(writer.error().message.empty());
 }

@@ -21,7 +21,7 @@ std::string file_bytes(const std::string& path) {
 
 TEST_CASE("create_key stores only the hash and a label", "[db][keys]") {
   TempDb tmp;
-  auto store = Store::open(tmp.path());
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   auto created = (*store)->create_key("ci", 5'000'000);
   REQUIRE(created.has_value());
@@ -52,7 +52,7 @@ TEST_CASE("create_key stores only the hash and a label", "[db][keys]") {
 }
 
 TEST_CASE("keys can be disabled, re-enabled and limited", "[db][keys]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   auto k = s.create_key("unlimited");
@@ -76,7 +76,7 @@ TEST_CASE("keys can be disabled, re-enabled and limited", "[db][keys]") {
 }
 
 TEST_CASE("key usage is the exact sum of its ledger rows", "[db][keys]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   auto a = s.create_key("a").value();

@@ -45,14 +45,14 @@ TEST_CASE("get_generation returns every field as written", "[db]") {
       AttemptRecord{1, "anthropic", "claude-3-5-sonnet-20241022", 200, "", "", 87, 1'712'345'678'500},
   };
   {
-    auto store = Store::open(tmp.path());
+    auto store = open_store(tmp.path());
     REQUIRE(store.has_value());
     auto res = (*store)->insert_usage_batch({r});
     REQUIRE(res.has_value());
     CHECK(res->inserted == 1);
   }
   // A second connection reads what the first committed.
-  auto store = Store::open(tmp.path());
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   auto got = (*store)->get_generation("gen-roundtrip");
   REQUIRE(got.has_value());
@@ -71,7 +71,7 @@ TEST_CASE("get_generation returns every field as written", "[db]") {
 }
 
 TEST_CASE("a duplicate generation id is skipped without losing the rest of the batch", "[db]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   REQUIRE(s.insert_usage_batch({sample_usage("gen-1", kHash, 10)}));
@@ -85,19 +85,19 @@ TEST_CASE("a duplicate generation id is skipped without losing the rest of the b
 }
 
 TEST_CASE("a bad row fails its whole batch as an error value", "[db]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   auto res = s.insert_usage_batch({sample_usage("gen-ok", kHash, 1), sample_usage("gen-bad", kHash, -5)});
   REQUIRE_FALSE(res.has_value());
   CHECK(res.error().message.find("CHECK") != std::string::npos);
-  CHECK(res.error().sqlite_code == SQLITE_CONSTRAINT);
+  CHECK(res.error().code == ErrorCode::constraint);
   CHECK_FALSE(s.get_generation("gen-ok").value().has_value());  // rolled back together
   CHECK(s.insert_usage_batch({sample_usage("gen-ok", kHash, 1)}).value().inserted == 1);  // still usable
 }
 
 TEST_CASE("activity returns a time range, oldest first, optionally per key", "[db]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   const std::string other(64, 'b');
@@ -121,7 +121,7 @@ TEST_CASE("activity returns a time range, oldest first, optionally per key", "[d
 }
 
 TEST_CASE("health buckets add up across upserts", "[db]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   HealthBucket b{"deepinfra", "llama", "Llama-3.1-8B", 1000, 3, 1, 300, 2, 50, 900, {1, 2, 0}};
@@ -152,7 +152,7 @@ TEST_CASE("health buckets add up across upserts", "[db]") {
 }
 
 TEST_CASE("circuit state is stored per endpoint and replaced on put", "[db]") {
-  auto store = Store::open(":memory:");
+  auto store = open_store(":memory:");
   REQUIRE(store.has_value());
   Store& s = **store;
   CHECK_FALSE(s.get_circuit("p", "m").value().has_value());

@@ -55,6 +55,10 @@ inline UsageRecord sample_usage(const std::string& generation_id, const std::str
   r.streamed = true;
   r.finish_reason = "stop";
   r.native_finish_reason = "end_turn";
+  r.api = "messages";
+  r.price_id = 7;
+  r.insured = true;
+  r.waived_pico = 99;
   r.created = created;
   return r;
 }

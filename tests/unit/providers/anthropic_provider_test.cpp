@@ -44,7 +44,7 @@ std::vector<std::string> tool_stream() {
 struct Setup {
   MockUpstream mock;
   ChatRequest request;
-  EndpointConfig endpoint;
+  UpstreamEndpoint endpoint;
   ProviderConfig provider;
   std::unique_ptr<Provider> anthropic = anthropic::make_anthropic_provider();
 
@@ -56,7 +56,6 @@ struct Setup {
     // The per-thread curl pool keeps connections alive, and the mock's stop() waits out its
     // 1 s keep-alive for each; closing after every answer keeps the tests fast.
     provider.headers = {{"Connection", "close"}};
-    endpoint.provider = "anthropic";
     endpoint.upstream_model = "claude-sonnet-4-5";
     Message m;
     m.role = "user";

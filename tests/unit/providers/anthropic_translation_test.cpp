@@ -31,7 +31,7 @@ Message parts_message(std::string role, std::string content_json) {
 
 struct Fixture {
   ChatRequest request;
-  EndpointConfig endpoint;
+  UpstreamEndpoint endpoint;
   ProviderConfig provider;
   Fixture() {
     endpoint.upstream_model = "claude-sonnet-4-5";

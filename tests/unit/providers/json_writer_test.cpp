@@ -17,10 +17,3 @@ TEST_CASE("JsonWriter writes shortest round-tripping doubles", "[json]") {
   CHECK(w.str() == "[0.1,1,2.5e-07]");
 }
 
-TEST_CASE("picodollars print as exact dollars", "[json][cost]") {
-  CHECK(pico_to_usd_string(0) == "0");
-  CHECK(pico_to_usd_string(650000) == "0.00000065");
-  CHECK(pico_to_usd_string(1000000000000) == "1");
-  CHECK(pico_to_usd_string(1234567890123) == "1.234567890123");
-  CHECK(pico_to_usd_string(-5) == "-0.000000000005");
-}

@@ -24,7 +24,7 @@ namespace {
 struct Fixture {
   MockUpstream mock;
   ProviderConfig provider;
-  EndpointConfig endpoint;
+  UpstreamEndpoint endpoint;
   ChatRequest request;
   ProviderLimits limits;
 
@@ -38,7 +38,6 @@ struct Fixture {
     provider.first_byte_timeout_ms = 5000;
     provider.idle_timeout_ms = 5000;
     provider.total_timeout_ms = 20000;
-    endpoint.provider = "mockprov";
     endpoint.upstream_model = "upstream/model-x";
     request.model = "public/model";
     Message m;

@@ -1,0 +1,40 @@
+// open_store(url): the one place that knows which store implementations exist.
+#include <filesystem>
+#include <string_view>
+
+#include "db/sqlite/sqlite_store.h"
+#include "db/store.h"
+
+namespace switchyard::db {
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+std::expected<std::unique_ptr<Store>, Error> open_sqlite(const std::string& path, const StoreOptions& opts) {
+  if (path.empty()) return std::unexpected(Error{"database URL 'sqlite:' names no file"});
+  if (path != ":memory:") {
+    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+    }
+  }
+  auto store = sqlite::SqliteStore::open(path, opts);
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts) {
+  if (starts_with(url, "sqlite://")) return open_sqlite(url.substr(9), opts);
+  if (starts_with(url, "sqlite:")) return open_sqlite(url.substr(7), opts);
+  if (starts_with(url, "postgres://") || starts_with(url, "postgresql://"))
+    return std::unexpected(Error{"database URL '" + url.substr(0, url.find(':')) +
+                                 "://...': this build has no PostgreSQL store"});
+  if (auto colon = url.find("://"); colon != std::string::npos)
+    return std::unexpected(Error{"database URL scheme '" + url.substr(0, colon) + "' is not known (sqlite:, postgres://)"});
+  return open_sqlite(url, opts);
+}
+
+}  // namespace switchyard::db

@@ -1,0 +1,221 @@
+#include "db/sqlite/migrations.h"
+
+#include <string>
+
+#include "db/sqlite/sqlite_util.h"
+
+namespace switchyard::db {
+
+namespace {
+
+// Money is integer picodollars (1e-12 USD); times are unix milliseconds.
+// CHECKs reject values no correct caller produces, so a bad record fails alone, loudly.
+constexpr Migration kMigrations[] = {
+    {1, "api keys and usage ledger", R"sql(
+CREATE TABLE api_keys (
+  key_hash   TEXT PRIMARY KEY NOT NULL CHECK (length(key_hash) = 64),  -- SHA-256 hex of the key
+  name       TEXT NOT NULL DEFAULT '',
+  label      TEXT NOT NULL DEFAULT '',   -- "sk-sy-v1-abc...xyz", safe to show; never the key
+  limit_pico INTEGER CHECK (limit_pico IS NULL OR limit_pico >= 0),  -- NULL = unlimited
+  disabled   INTEGER NOT NULL DEFAULT 0,
+  created    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE usage (
+  id                   INTEGER PRIMARY KEY,
+  generation_id        TEXT NOT NULL UNIQUE CHECK (generation_id <> ''),
+  key_hash             TEXT NOT NULL,
+  model                TEXT NOT NULL DEFAULT '',
+  provider             TEXT NOT NULL DEFAULT '',
+  upstream_model       TEXT NOT NULL DEFAULT '',
+  prompt_tokens        INTEGER NOT NULL DEFAULT 0,
+  completion_tokens    INTEGER NOT NULL DEFAULT 0,
+  cached_tokens        INTEGER NOT NULL DEFAULT 0,
+  cache_write_tokens   INTEGER NOT NULL DEFAULT 0,
+  cost_pico            INTEGER NOT NULL DEFAULT 0 CHECK (cost_pico >= 0),
+  status               INTEGER NOT NULL DEFAULT 0,
+  error_message        TEXT NOT NULL DEFAULT '',
+  latency_ms           INTEGER,           -- to first byte; NULL when no byte came
+  total_ms             INTEGER NOT NULL DEFAULT 0,
+  generation_ms        INTEGER NOT NULL DEFAULT 0,
+  streamed             INTEGER NOT NULL DEFAULT 0,
+  cancelled            INTEGER NOT NULL DEFAULT 0,
+  finish_reason        TEXT NOT NULL DEFAULT '',
+  native_finish_reason TEXT NOT NULL DEFAULT '',
+  usage_estimated      INTEGER NOT NULL DEFAULT 0,
+  http_referer         TEXT NOT NULL DEFAULT '',
+  x_title              TEXT NOT NULL DEFAULT '',
+  created              INTEGER NOT NULL
+);
+-- key_hash first: per-key spend sums and per-key activity ranges.
+CREATE INDEX usage_key_hash_created ON usage (key_hash, created);
+CREATE INDEX usage_created ON usage (created);
+)sql"},
+
+    {2, "routing attempts", R"sql(
+CREATE TABLE attempts (
+  generation_id  TEXT NOT NULL,
+  attempt        INTEGER NOT NULL,      -- 0-based order tried
+  provider       TEXT NOT NULL DEFAULT '',
+  upstream_model TEXT NOT NULL DEFAULT '',
+  status         INTEGER NOT NULL DEFAULT 0,
+  error_kind     TEXT NOT NULL DEFAULT '',
+  error_message  TEXT NOT NULL DEFAULT '',
+  latency_ms     INTEGER,
+  created        INTEGER NOT NULL,
+  PRIMARY KEY (generation_id, attempt)
+) WITHOUT ROWID;
+)sql"},
+
+    {3, "endpoint health and circuit breakers", R"sql(
+CREATE TABLE health_minutes (
+  provider       TEXT NOT NULL,
+  model          TEXT NOT NULL,          -- public model id
+  upstream_model TEXT NOT NULL,
+  minute         INTEGER NOT NULL,       -- unix ms / 60000
+  requests       INTEGER NOT NULL DEFAULT 0,
+  failures       INTEGER NOT NULL DEFAULT 0,
+  ttft_ms_sum    INTEGER NOT NULL DEFAULT 0,
+  ttft_count     INTEGER NOT NULL DEFAULT 0,
+  tokens         INTEGER NOT NULL DEFAULT 0,  -- completion tokens, for throughput
+  gen_ms         INTEGER NOT NULL DEFAULT 0,  -- generation time those tokens took
+  latency_hist   TEXT NOT NULL DEFAULT '',    -- comma-separated counts, see HealthBucket
+  PRIMARY KEY (provider, upstream_model, model, minute)
+) WITHOUT ROWID;
+CREATE INDEX health_minutes_minute ON health_minutes (minute);
+
+CREATE TABLE circuit_state (
+  provider             TEXT NOT NULL,
+  upstream_model       TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  open_until_ms        INTEGER NOT NULL DEFAULT 0,   -- 0 = closed
+  updated              INTEGER NOT NULL,
+  PRIMARY KEY (provider, upstream_model)
+) WITHOUT ROWID;
+)sql"},
+
+    {4, "pricing overrides", R"sql(
+-- Admin-set prices that replace the catalog's; picodollars per token (= micro-dollars per
+-- million tokens), so any price given in micro-dollars per million is exact.
+CREATE TABLE pricing_overrides (
+  provider             TEXT NOT NULL,
+  upstream_model       TEXT NOT NULL,
+  prompt_pico          INTEGER CHECK (prompt_pico IS NULL OR prompt_pico >= 0),
+  completion_pico      INTEGER CHECK (completion_pico IS NULL OR completion_pico >= 0),
+  cached_pico          INTEGER CHECK (cached_pico IS NULL OR cached_pico >= 0),
+  cache_write_pico     INTEGER CHECK (cache_write_pico IS NULL OR cache_write_pico >= 0),
+  request_pico         INTEGER CHECK (request_pico IS NULL OR request_pico >= 0),
+  updated              INTEGER NOT NULL,
+  PRIMARY KEY (provider, upstream_model)
+) WITHOUT ROWID;
+)sql"},
+
+    {5, "the API surface of each request", R"sql(
+-- chat | completions | messages | responses; '' for rows written before the column existed.
+ALTER TABLE usage ADD COLUMN api TEXT NOT NULL DEFAULT '';
+)sql"},
+
+    {6, "operator API: managed keys, prices with history, audit, insurance", R"sql(
+ALTER TABLE api_keys ADD COLUMN management INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN limit_reset TEXT NOT NULL DEFAULT ''
+  CHECK (limit_reset IN ('', 'daily', 'weekly', 'monthly'));   -- UTC windows; weeks start on Monday
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;             -- unix ms; NULL = never
+ALTER TABLE api_keys ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;  -- kept: its usage rows stay
+-- Rate limits: NULL = the config's default, 0 = none for this key.
+ALTER TABLE api_keys ADD COLUMN rpm INTEGER CHECK (rpm IS NULL OR rpm >= 0);
+ALTER TABLE api_keys ADD COLUMN tpm INTEGER CHECK (tpm IS NULL OR tpm >= 0);
+ALTER TABLE api_keys ADD COLUMN max_concurrent INTEGER CHECK (max_concurrent IS NULL OR max_concurrent >= 0);
+UPDATE api_keys SET updated = created;
+CREATE INDEX api_keys_updated ON api_keys (updated);
+
+-- Never used: admin prices are the history below.
+DROP TABLE pricing_overrides;
+-- Rows are only added; the price in force at time t is the latest effective_from <= t.
+CREATE TABLE prices (
+  id               INTEGER PRIMARY KEY,
+  model            TEXT NOT NULL,           -- public model id
+  provider         TEXT NOT NULL,
+  upstream_model   TEXT NOT NULL,
+  prompt_pico      INTEGER NOT NULL CHECK (prompt_pico >= 0),      -- per token
+  completion_pico  INTEGER NOT NULL CHECK (completion_pico >= 0),  -- per token
+  request_pico     INTEGER NOT NULL CHECK (request_pico >= 0),     -- per request
+  cache_read_pico  INTEGER CHECK (cache_read_pico IS NULL OR cache_read_pico >= 0),
+  cache_write_pico INTEGER CHECK (cache_write_pico IS NULL OR cache_write_pico >= 0),
+  effective_from   INTEGER NOT NULL,        -- unix ms
+  created          INTEGER NOT NULL,
+  source           TEXT NOT NULL CHECK (source IN ('config', 'api')),
+  set_by           TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX prices_endpoint ON prices (model, provider, upstream_model, effective_from);
+
+CREATE TABLE audit_log (
+  id      INTEGER PRIMARY KEY,
+  created INTEGER NOT NULL,
+  actor   TEXT NOT NULL,                  -- a management key's label, or "cli"
+  action  TEXT NOT NULL,                  -- key.create | key.update | key.delete | price.set
+  target  TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'      -- the change, as JSON
+);
+CREATE INDEX audit_log_created ON audit_log (created);
+
+ALTER TABLE usage ADD COLUMN price_id INTEGER;                  -- the prices row it was billed at
+ALTER TABLE usage ADD COLUMN insured INTEGER NOT NULL DEFAULT 0;  -- zero-completion insurance applied
+ALTER TABLE usage ADD COLUMN waived_pico INTEGER NOT NULL DEFAULT 0 CHECK (waived_pico >= 0);
+)sql"},
+};
+
+std::expected<void, Error> apply_one(sqlite3* db, const Migration& m) {
+  auto tx = Transaction::begin(db);
+  if (!tx) return std::unexpected(tx.error());
+  // Re-read inside the write lock: another process may have applied it meanwhile.
+  auto current = schema_version(db);
+  if (!current) return std::unexpected(current.error());
+  if (*current >= m.version) return {};
+  if (*current != m.version - 1)
+    return std::unexpected(Error{"migrations: database at version " + std::to_string(*current) +
+                                 " cannot take step " + std::to_string(m.version)});
+  if (auto r = exec(db, m.sql); !r) {
+    Error e = r.error();
+    e.message = "migration " + std::to_string(m.version) + " (" + m.name + ") failed: " + e.message;
+    return std::unexpected(std::move(e));
+  }
+  auto ins = Stmt::prepare(db, "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)");
+  if (!ins) return std::unexpected(ins.error());
+  ins->bind(1, m.version).bind(2, m.name).bind(3, now_unix_ms());
+  DB_TRY(ins->run());
+  // user_version lives in the file header and is part of this transaction.
+  DB_TRY(exec(db, "PRAGMA user_version = " + std::to_string(m.version)));
+  return tx->commit();
+}
+
+}  // namespace
+
+std::span<const Migration> builtin_migrations() { return kMigrations; }
+
+std::expected<int, Error> schema_version(sqlite3* db) {
+  auto st = Stmt::prepare(db, "PRAGMA user_version");
+  if (!st) return std::unexpected(st.error());
+  auto row = st->step();
+  if (!row) return std::unexpected(row.error());
+  return static_cast<int>(st->col_int(0));
+}
+
+std::expected<int, Error> apply_migrations(sqlite3* db, std::span<const Migration> migrations) {
+  DB_TRY(exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL)"));
+  auto current = schema_version(db);
+  if (!current) return std::unexpected(current.error());
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (*current > latest)
+    return std::unexpected(Error{"database schema version " + std::to_string(*current) +
+                                 " is newer than this binary knows (" + std::to_string(latest) +
+                                 "); refusing to use it"});
+  for (const Migration& m : migrations) {
+    if (m.version <= *current) continue;
+    DB_TRY(apply_one(db, m));
+  }
+  return schema_version(db);
+}
+
+}  // namespace switchyard::db

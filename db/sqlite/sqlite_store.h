@@ -1,0 +1,64 @@
+// The SQLite store (the embedded default): one connection, WAL mode, migrated on open.
+// Reached through db::open_store("sqlite:PATH"); nothing outside db/ names this class.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <mutex>
+#include <string>
+
+#include "db/store.h"
+
+namespace switchyard::db::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the file (not its parent directories) and applies missing migrations.
+  static std::expected<std::unique_ptr<SqliteStore>, Error> open(const std::string& path, const StoreOptions& opts = {});
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  using KeyStore::create_key;
+  std::expected<CreatedKey, Error> create_key(const NewKey& key, const AuditEntry* audit) override;
+  std::expected<std::optional<ApiKeyRow>, Error> find_key(const std::string& key_hash) override;
+  std::expected<std::vector<ApiKeyRow>, Error> list_keys(const KeyListQuery& q) override;
+  std::expected<std::optional<ApiKeyRow>, Error> update_key(const std::string& key_hash, const KeyPatch& patch,
+                                                            const AuditEntry* audit) override;
+  std::expected<bool, Error> delete_key(const std::string& key_hash, const AuditEntry* audit) override;
+  std::expected<std::vector<ApiKeyRow>, Error> keys_changed_since(int64_t since_ms) override;
+  std::expected<std::map<std::string, int64_t>, Error> usage_totals(int64_t since_ms) override;
+  std::expected<int64_t, Error> key_usage_since(const std::string& key_hash, int64_t since_ms) override;
+
+  std::expected<PriceRow, Error> add_price(const PriceRow& price, const AuditEntry* audit) override;
+  std::expected<std::vector<PriceRow>, Error> prices_after(int64_t after_id) override;
+  std::expected<AuditEntry, Error> append_audit(const AuditEntry& entry) override;
+  std::expected<std::vector<AuditEntry>, Error> list_audit(const AuditQuery& q) override;
+
+  std::expected<BatchResult, Error> insert_usage_batch(const std::vector<UsageRecord>& records) override;
+  std::expected<std::optional<UsageRecord>, Error> get_generation(const std::string& generation_id) override;
+  std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q) override;
+
+  std::expected<void, Error> upsert_health(const std::vector<HealthBucket>& buckets) override;
+  std::expected<std::vector<HealthBucket>, Error> health_since(int64_t since_minute) override;
+  std::expected<int64_t, Error> prune_health(int64_t before_minute) override;
+  std::expected<std::optional<CircuitState>, Error> get_circuit(const std::string& provider,
+                                                                const std::string& upstream_model) override;
+  std::expected<void, Error> put_circuit(const CircuitState& state) override;
+  std::expected<std::vector<CircuitState>, Error> list_circuits() override;
+
+  std::expected<int, Error> schema_version() override;
+  std::expected<void, Error> check_writable() override;
+  std::string describe() const override { return path_; }
+
+ private:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  std::expected<BatchResult, Error> insert_usage_batch_locked(const std::vector<UsageRecord>& records);
+  std::expected<std::vector<AttemptRecord>, Error> attempts_locked(const std::string& generation_id);
+
+  std::mutex mu_;  // one call at a time on db_
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace switchyard::db::sqlite

@@ -1,0 +1,53 @@
+// Provider kinds (DESIGN.md §2): each providers/<kind>/ folder describes itself once, here
+// looked up by the `kind:` of a config.yaml providers entry: what it can do, which config
+// keys it reads and how, and how to build a Provider from the result. Nothing else compares
+// kind strings.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "providers/config_reader.h"
+#include "providers/contract.h"
+
+namespace switchyard {
+
+struct ProviderCapabilities {
+  bool multiple_choices = false;   // n > 1 answered in one request
+  bool knows_tokenizer = false;    // can count a prompt's tokens exactly (count_tokens)
+  // The request parameters this kind honours, in OpenRouter's naming: what an endpoint
+  // lists as supported_parameters unless the catalog narrows it.
+  std::vector<std::string> parameters;
+
+  bool supports(std::string_view parameter) const;
+};
+
+struct ProviderKind {
+  std::string name;  // the `kind:` value, e.g. "openai"
+  ProviderCapabilities capabilities;
+  std::set<std::string> config_keys;  // keys of its own, beside the common ones
+  // Reads those keys of one providers[] entry at `path` into `config` (the common keys are
+  // already read); errors go to `reader`.
+  void (*read_config)(ConfigReader& reader, const YAML::Node& node, const std::string& path,
+                      ProviderConfig& config) = nullptr;
+  // Builds the provider (a local kind loads its model here, so a bad file stops start-up).
+  Result<std::shared_ptr<Provider>> (*make)(const ProviderConfig& config) = nullptr;
+};
+
+// Every kind this binary has, in a fixed order.
+std::span<const ProviderKind> provider_kinds();
+// nullptr when no kind has that name.
+const ProviderKind* find_provider_kind(std::string_view name);
+// "openai, anthropic, local": for messages.
+std::string provider_kind_names();
+
+// Every parameter the proxy normalizes and an OpenAI-compatible upstream may take.
+const std::vector<std::string>& all_request_parameters();
+
+}  // namespace switchyard

@@ -1,0 +1,234 @@
+#include "proxy/api/openai/info_handlers.h"
+
+#include "proxy/routing/router.h"
+
+#include <algorithm>
+#include <set>
+
+#include "providers/json_writer.h"
+#include "proxy/billing/money.h"
+#include "proxy/http/error.h"
+
+namespace switchyard::proxy {
+
+namespace {
+
+
+// OpenRouter's pricing object: USD per token (and per request) as decimal strings.
+void write_pricing(JsonWriter& w, const billing::Pricing& p) {
+  w.begin_object();
+  w.field("prompt", billing::usd_string(p.prompt));
+  w.field("completion", billing::usd_string(p.completion));
+  w.field("request", billing::usd_string(p.request));
+  w.field("image", "0");
+  if (p.cache_read) w.field("input_cache_read", billing::usd_string(*p.cache_read));
+  if (p.cache_write) w.field("input_cache_write", billing::usd_string(*p.cache_write));
+  w.end_object();
+}
+
+}  // namespace
+
+std::vector<std::string> supported_parameters(const ModelConfig& model, const ProviderRegistry& registry) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const auto& e : model.endpoints) {
+    const auto list = endpoint_parameters(e, registry.kind_of(e.provider));
+    for (const auto& p : list)
+      if (seen.insert(p).second) out.push_back(p);
+  }
+  return out;
+}
+
+namespace {
+
+// The price in force now; nullopt for an endpoint nobody priced (it is not routed).
+std::optional<billing::Pricing> price_now(const InfoServices& s, const ModelConfig& m, const EndpointConfig& e) {
+  auto p = s.prices->at(EndpointId{m.id, e.provider, e.upstream_model}, s.now_ms());
+  if (!p) return std::nullopt;
+  return p->pricing;
+}
+
+// The cheapest priced endpoint's prices stand for the model, as OpenRouter lists them.
+std::optional<billing::Pricing> cheapest_price(const InfoServices& s, const ModelConfig& m) {
+  std::optional<billing::Pricing> best;
+  for (const auto& e : m.endpoints)
+    if (auto p = price_now(s, m, e); p && (!best || p->blended() < best->blended())) best = p;
+  return best;
+}
+
+}  // namespace
+
+void handle_models(const InfoServices& s, const httplib::Request&, httplib::Response& res) {
+  auto catalog = s.catalog->current();
+  JsonWriter w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& m : catalog->config->models) {
+    auto price = cheapest_price(s, m);
+    if (!price) continue;  // nothing to serve it with: never listed at a price of 0
+    const billing::Pricing& p = *price;
+    w.begin_object();
+    w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
+    w.field("description", m.description).field("context_length", m.context_length);
+    w.field("object", "model").field("owned_by", m.id.substr(0, m.id.find('/')));
+    w.key("architecture").begin_object().field("modality", "text->text");
+    w.key("input_modalities").begin_array().value("text").end_array();
+    w.key("output_modalities").begin_array().value("text").end_array();
+    w.field("tokenizer", "Other").field_null("instruct_type").end_object();
+    w.key("pricing");
+    write_pricing(w, p);
+    w.key("top_provider").begin_object().field("context_length", m.context_length);
+    if (m.max_completion_tokens > 0) w.field("max_completion_tokens", m.max_completion_tokens);
+    else w.field_null("max_completion_tokens");
+    w.field("is_moderated", false).end_object();
+    w.field_null("per_request_limits");
+    w.key("supported_parameters").begin_array();
+    for (const auto& p : supported_parameters(m, *catalog->providers)) w.value(p);
+    w.end_array();
+    w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
+    w.end_object();
+  }
+  w.end_array().end_object();
+  send_json(res, w.take());
+}
+
+void handle_generation(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto key = s.keys->authenticate(req.get_header_value("Authorization"));
+  if (!key) return send_error(res, key.error());
+  std::string id = req.get_param_value("id");
+  if (id.empty()) return send_error(res, Error{ErrorKind::invalid_argument, "Query parameter 'id' is required", 0, {}, 0});
+  auto row = s.usage->get_generation(id);
+  if (row && !*row) {
+    // Rows are written asynchronously: a client asking right after its response may be
+    // ahead of the writer. Wait for what is queued, then look once more.
+    s.ledger->flush();
+    row = s.usage->get_generation(id);
+  }
+  if (!row) return send_error(res, Error{ErrorKind::internal, "Cannot read the ledger", 0, {}, 0});
+  // Another key's generation is as good as unknown: ids must not leak across keys.
+  if (!*row || (*row)->key_hash != (*key)->key_hash)
+    return send_error(res, Error{ErrorKind::not_found, "Generation '" + id + "' not found", 0, {}, 0});
+  const db::UsageRecord& r = **row;
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("id", r.generation_id).field("model", r.model).field("provider_name", r.provider);
+  w.field("upstream_model", r.upstream_model);
+  w.field("created_at_ms", r.created);
+  w.field("tokens_prompt", r.prompt_tokens).field("tokens_completion", r.completion_tokens);
+  w.field("native_tokens_prompt", r.prompt_tokens).field("native_tokens_completion", r.completion_tokens);
+  w.field("native_tokens_cached", r.cached_tokens);
+  w.field_raw("total_cost", billing::usd_string(billing::Picodollars(r.cost_pico))).field("cost_picodollars", r.cost_pico);
+  if (r.latency_ms) w.field("latency", *r.latency_ms);
+  else w.field_null("latency");
+  w.field("generation_time", r.generation_ms).field("total_time_ms", r.total_ms);
+  w.field("streamed", r.streamed).field("cancelled", r.cancelled).field("status", int64_t{r.status});
+  w.field("finish_reason", r.finish_reason).field("native_finish_reason", r.native_finish_reason);
+  w.field("usage_estimated", r.usage_estimated);
+  w.field("app", r.x_title).field("http_referer", r.http_referer).field("api", r.api);
+  if (!r.error_message.empty()) w.field("error", r.error_message);
+  w.key("attempts").begin_array();
+  for (const auto& a : r.attempts) {
+    w.begin_object().field("provider", a.provider).field("model", a.upstream_model).field("status", int64_t{a.status});
+    if (a.latency_ms) w.field("latency_ms", *a.latency_ms);
+    if (!a.error_message.empty()) w.field("error", a.error_message);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object().end_object();
+  send_json(res, w.take());
+}
+
+void handle_key(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto key = s.keys->authenticate(req.get_header_value("Authorization"));
+  if (!key) return send_error(res, key.error());
+  const KeyEntry& k = **key;
+  KeySettings ks = k.settings();
+  BudgetView b = k.budget(s.now_ms());
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("label", ks.label).field("name", ks.name);
+  w.field_raw("usage", billing::usd_string(billing::Picodollars(b.usage_total)));
+  if (ks.limit_pico) {
+    w.field_raw("limit", billing::usd_string(billing::Picodollars(*ks.limit_pico)));
+    w.field_raw("limit_remaining",
+                billing::usd_string(billing::Picodollars(std::max<int64_t>(0, *ks.limit_pico - b.window_usage))));
+  } else {
+    w.field_null("limit").field_null("limit_remaining");
+  }
+  if (ks.limit_reset == billing::LimitReset::never) w.field_null("limit_reset");
+  else w.field("limit_reset", billing::limit_reset_name(ks.limit_reset));
+  if (ks.expires_at) w.field("expires_at", billing::format_iso8601(*ks.expires_at));
+  else w.field_null("expires_at");
+  w.field("is_free_tier", false).field("is_management_key", ks.management);
+  w.end_object().end_object();
+  send_json(res, w.take());
+}
+
+}  // namespace switchyard::proxy
+
+namespace switchyard::proxy {
+
+namespace {
+
+void write_percentiles(JsonWriter& w, const Percentiles& p) {
+  if (p.empty) {
+    w.null();
+    return;
+  }
+  w.begin_object().field("p50", p.p50).field("p75", p.p75).field("p90", p.p90).field("p99", p.p99).end_object();
+}
+
+// OpenRouter's endpoint status: 0 serving normally, negative when degraded.
+int64_t endpoint_status(const EndpointHealth& h) {
+  if (h.circuit == CircuitStatus::open) return -2;
+  if (h.significant_recent_failures || h.cooldown_until_ms > 0) return -1;
+  return 0;
+}
+
+}  // namespace
+
+void handle_endpoints(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  std::string id = std::string(req.matches[1]) + "/" + std::string(req.matches[2]);
+  auto catalog = s.catalog->current();
+  const ModelConfig* m = catalog->config->find_model(id);
+  if (!m) return send_error(res, Error{ErrorKind::not_found, "Model '" + id + "' not found", 0, {}, 0});
+  JsonWriter w;
+  w.begin_object().key("data").begin_object();
+  w.field("id", m->id).field("name", m->name).field("created", m->created).field("description", m->description);
+  w.key("architecture").begin_object().field("modality", "text->text").field("tokenizer", "Other");
+  w.field_null("instruct_type").end_object();
+  w.key("endpoints").begin_array();
+  for (const auto& e : m->endpoints) {
+    EndpointHealth h = s.health->health(EndpointId{m->id, e.provider, e.upstream_model});
+    w.begin_object();
+    w.field("name", e.provider + " | " + e.upstream_model);
+    w.field("model_name", m->name).field("provider_name", e.provider).field("upstream_model", e.upstream_model);
+    w.field("tag", e.provider + "/" + e.quantization).field("quantization", e.quantization);
+    w.field("context_length", e.context_length);
+    if (e.max_completion_tokens > 0) w.field("max_completion_tokens", e.max_completion_tokens);
+    else w.field_null("max_completion_tokens");
+    w.field_null("max_prompt_tokens");
+    w.key("pricing");
+    if (auto p = price_now(s, *m, e)) write_pricing(w, *p);
+    else w.null();
+    w.key("supported_parameters").begin_array();
+    ModelConfig single = *m;
+    single.endpoints = {e};
+    for (const auto& p : supported_parameters(single, *catalog->providers)) w.value(p);
+    w.end_array();
+    w.field("status", endpoint_status(h)).field("circuit", circuit_status_name(h.circuit));
+    // Uptime as a percentage, as OpenRouter publishes it.
+    w.field("uptime_last_5m", h.uptime_last_5m * 100).field("uptime_last_30m", h.uptime_last_30m * 100);
+    w.field("uptime_last_1d", h.uptime_last_1d * 100);
+    w.field("requests_last_5m", h.requests_last_5m).field("requests_last_30m", h.requests_last_30m);
+    w.field("requests_last_1d", h.requests_last_1d);
+    w.key("latency_last_30m");
+    write_percentiles(w, h.latency_last_30m);
+    w.key("throughput_last_30m");
+    write_percentiles(w, h.throughput_last_30m);
+    w.end_object();
+  }
+  w.end_array().end_object().end_object();
+  send_json(res, w.take());
+}
+
+}  // namespace switchyard::proxy

@@ -1,0 +1,69 @@
+// config.yaml → one immutable Config (DESIGN.md §3: built once, shared as
+// shared_ptr<const ...>). Errors name the file, the key path and what was expected.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "providers/error.h"
+#include "providers/provider_config.h"
+#include "proxy/config/catalog.h"
+
+namespace switchyard::proxy {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 32;                          // HTTP worker threads
+  int64_t max_body_bytes = 10 * 1024 * 1024; // larger bodies get a 413
+  int64_t read_timeout_ms = 30000;           // client → us
+  int64_t write_timeout_ms = 600000;         // us → client (long streams)
+  int64_t keep_alive_max_count = 100000;  // requests per client connection; reconnects cost a SYN
+  int64_t keep_alive_timeout_ms = 5000;
+};
+
+// Health and failover (routing issue): circuit per endpoint, health flush to SQLite.
+struct RoutingConfig {
+  int circuit_failure_threshold = 3;      // consecutive failures that open an endpoint's circuit
+  int64_t circuit_cooldown_ms = 30000;    // then one probe request after this long
+  int64_t health_flush_interval_ms = 10000;
+  int64_t health_retention_days = 30;
+};
+
+// Per-key rate limits for keys that set none of their own (0 = no limit).
+struct RateLimitDefaults {
+  int64_t rpm = 0;             // requests per sliding minute
+  int64_t tpm = 0;             // prompt + completion tokens per sliding minute
+  int64_t max_concurrent = 0;  // requests in flight at once
+};
+
+struct Config {
+  std::string source_path;  // the file this came from
+  ServerConfig server;
+  std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
+  RoutingConfig routing;
+  RateLimitDefaults rate_limits;
+  // Providers whose secret is set (or that need none). Skipped ones are listed in
+  // `skipped_providers` with the reason, and their endpoints removed from models.
+  std::vector<ProviderConfig> providers;
+  std::vector<std::pair<std::string, std::string>> skipped_providers;  // name, reason
+  std::vector<ModelConfig> models;
+  std::vector<std::string> warnings;  // printed at start-up
+
+  const ProviderConfig* find_provider(const std::string& name) const;
+  const ModelConfig* find_model(const std::string& id) const;
+};
+
+struct LoadConfigOptions {
+  // Reads secrets from the environment; tests pass their own lookup.
+  std::string (*getenv)(const std::string& name) = nullptr;
+};
+
+Result<std::shared_ptr<const Config>> load_config(const std::string& path, const LoadConfigOptions& options = {});
+Result<std::shared_ptr<const Config>> parse_config(const std::string& yaml_text, const std::string& source_name,
+                                                   const LoadConfigOptions& options = {});
+
+
+}  // namespace switchyard::proxy

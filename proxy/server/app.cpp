@@ -1,0 +1,165 @@
+#include "proxy/server/app.h"
+
+#include <cstdio>
+
+#include "proxy/api/openai/routes.h"
+#include "proxy/http/error.h"
+#include "proxy/http/guarded.h"
+#include "proxy/routing/price_seeding.h"
+#include "proxy/server/health_routes.h"
+
+namespace switchyard::proxy {
+
+namespace {
+
+Result<std::unique_ptr<db::Store>> open_store(const std::string& url) {
+  auto s = db::open_store(url);
+  if (!s) return fail(ErrorKind::internal, "cannot open database " + url + ": " + s.error().message);
+  return std::move(*s);
+}
+
+HealthOptions health_options(const RoutingConfig& r) {
+  HealthOptions ho;
+  ho.circuit_failure_threshold = r.circuit_failure_threshold;
+  ho.circuit_cooldown_ms = r.circuit_cooldown_ms;
+  ho.flush_interval_ms = r.health_flush_interval_ms;
+  ho.retention_days = r.health_retention_days;
+  return ho;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<App>> App::create(AppOptions options) {
+  if (!options.config) return fail(ErrorKind::internal, "no configuration given");
+  std::unique_ptr<App> app(new App());
+  app->options_ = std::move(options);
+  if (!app->options_.now_ms) app->options_.now_ms = db::now_unix_ms;
+  if (auto ok = app->open_services(); !ok) return std::unexpected(ok.error());
+  app->configure_server();
+  app->mount_routes();
+  return app;
+}
+
+// One connection per user of the store: the ledger writer, the GET endpoints, the key
+// table and the health tracker each have their own, so none waits on another.
+Result<void> App::open_services() {
+  const Config& config = *options_.config;
+  database_url_ = options_.database_url.empty() ? config.database_url : options_.database_url;
+  auto ledger = db::LedgerWriter::open(database_url_);
+  if (!ledger) return fail(ErrorKind::internal, "cannot open database " + database_url_ + ": " + ledger.error().message);
+  ledger_ = std::move(*ledger);
+  auto reader = open_store(database_url_);
+  if (!reader) return std::unexpected(reader.error());
+  reader_ = std::move(*reader);
+  auto key_store = open_store(database_url_);
+  if (!key_store) return std::unexpected(key_store.error());
+  keys_ = std::make_unique<KeyTable>(std::move(*key_store), KeyTableOptions{options_.key_poll_interval_ms, options_.now_ms});
+  if (auto ok = keys_->load(); !ok) return std::unexpected(ok.error());
+  auto health_store = open_store(database_url_);
+  if (!health_store) return std::unexpected(health_store.error());
+  health_ = std::make_unique<HealthTracker>(health_options(config.routing), std::move(*health_store));
+  auto admin_store = open_store(database_url_);
+  if (!admin_store) return std::unexpected(admin_store.error());
+  admin_store_ = std::move(*admin_store);
+  prices_ = std::make_unique<billing::PricingBook>();
+  limiter_ = std::make_unique<LocalRateLimiter>(options_.now_ms);
+  auto catalog = build(options_.config);
+  if (!catalog) return std::unexpected(catalog.error());
+  catalog_ = std::make_unique<CatalogHolder>(std::move(*catalog));
+  return {};
+}
+
+// The pricing book learns the config's prices first, so the router built next sees them.
+Result<std::shared_ptr<const Catalog>> App::build(std::shared_ptr<const Config> config) {
+  if (auto ok = load_and_seed_prices(*config, admin_store_.get(), *prices_, now()); !ok) return std::unexpected(ok.error());
+  return build_catalog(std::move(config), CatalogServices{options_.factory, health_.get(), prices_.get(), options_.now_ms});
+}
+
+void App::configure_server() {
+  const ServerConfig& sc = options_.config->server;
+  server_.new_task_queue = [n = sc.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
+  server_.set_payload_max_length(static_cast<size_t>(sc.max_body_bytes));
+  server_.set_read_timeout(std::chrono::milliseconds(sc.read_timeout_ms));
+  server_.set_write_timeout(std::chrono::milliseconds(sc.write_timeout_ms));
+  server_.set_keep_alive_max_count(static_cast<size_t>(sc.keep_alive_max_count));
+  server_.set_keep_alive_timeout(std::max<time_t>(1, sc.keep_alive_timeout_ms / 1000));
+  server_.set_tcp_nodelay(true);
+  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
+  });
+  // httplib answers some requests itself (no route, body too large): give those our shape.
+  server_.set_error_handler([max = sc.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    Error e{ErrorKind::not_found, "No such endpoint: " + req.method + " " + req.path, 0, {}, 0};
+    if (res.status == 413)
+      e = Error{ErrorKind::payload_too_large, "Request body too large: the limit is " + std::to_string(max) + " bytes",
+                0, {}, 0};
+    else if (res.status != 404)
+      e = Error{ErrorKind::invalid_argument, "Bad request", res.status, {}, 0};
+    res.set_content(error_body(e), kJsonContentType);
+  });
+}
+
+void App::mount_routes() {
+  PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), limiter_.get(),
+                            options_.now_ms, options_.quiet};
+  InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
+                    options_.now_ms};
+  mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  mount_health_routes(server_, [this] { return ready(); });
+}
+
+App::~App() { stop(); }
+
+Result<int> App::bind(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = server_.bind_to_any_port(host);
+    if (bound <= 0) return fail(ErrorKind::internal, "cannot bind " + host + " on any port");
+  } else if (!server_.bind_to_port(host, port)) {
+    return fail(ErrorKind::internal, "cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
+  }
+  return bound;
+}
+
+void App::serve() { server_.listen_after_bind(); }
+
+void App::stop() {
+  if (stopped_.exchange(true)) return;
+  server_.stop();
+  if (ledger_) ledger_->stop();  // writes everything queued
+  if (health_) health_->flush();
+}
+
+Result<void> App::reload(std::shared_ptr<const Config> config) {
+  std::lock_guard lock(reload_mu_);
+  auto current = catalog_->current();
+  auto next = build(config);
+  if (!next) return std::unexpected(next.error());
+  catalog_->replace(std::move(*next));
+  for (const auto& w : config->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (config->database_url != current->config->database_url)
+    std::fprintf(stderr, "warning: database settings change only at restart\n");
+  return {};
+}
+
+Result<void> App::reload_from_file() {
+  auto config = load_config(catalog_->current()->config->source_path);
+  if (!config) return std::unexpected(config.error());
+  return reload(*config);
+}
+
+Result<void> App::ready() {
+  auto writable = reader_->check_writable();
+  if (!writable) return fail(ErrorKind::no_route, "database not writable: " + writable.error().message);
+  auto catalog = catalog_->current();
+  for (const auto& m : catalog->config->models)
+    for (const auto& e : m.endpoints) {
+      const ProviderConfig* pc = catalog->config->find_provider(e.provider);
+      if (pc && catalog->providers->find(pc->name) && health_->would_admit(EndpointId{m.id, pc->name, e.upstream_model}))
+        return {};
+    }
+  return fail(ErrorKind::no_route, "no usable endpoint: every provider is skipped or cooling down");
+}
+
+}  // namespace switchyard::proxy
