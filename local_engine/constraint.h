@@ -57,7 +57,7 @@ class ConstraintCompiler {
   std::mutex mu_;  // submit runs on callers' threads
   std::shared_ptr<const grammar::VocabIndex> vocab_;  // made on first use
   std::list<std::pair<std::string, std::shared_ptr<CompiledGrammar>>> lru_;  // most recent first
-  static constexpr size_t kMaxGrammars = 32;
+  static constexpr size_t kMaxGrammars = 16;  // with at most 32 MB of masks each
 };
 
 }  // namespace switchyard::engine

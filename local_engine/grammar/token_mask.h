@@ -63,7 +63,7 @@ class MaskCache {
   static constexpr int kContextFrames = 2;
 
   MaskCache(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const VocabIndex> vocab,
-            size_t max_bytes = size_t(256) << 20);
+            size_t max_bytes = size_t(32) << 20);
 
   // out: the tokens the matcher may take next (EOS is the caller's: allowed when can_end()).
   void allowed(Matcher& matcher, TokenBits& out);
