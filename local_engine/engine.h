@@ -10,6 +10,12 @@
 // per step shared by all prefilling sequences) so running streams keep flowing. When all
 // sequence slots are busy, requests wait in a queue of max_queue; beyond that submit
 // fails at once with retry_after_seconds (the proxy answers 503 + Retry-After).
+//
+// What a request can ask beyond sampling: a response_format or tools, which constrain
+// decoding token by token (constraint.h, grammar/); n choices, which share one prefill
+// (the prompt's KV is copied to each choice's slot). Whatever the request, a prompt that
+// starts like an earlier one reads the KV of their common whole blocks from the prefix
+// cache (prefix_cache.h) instead of computing it; usage.cached_tokens says how many.
 #pragma once
 
 #include <chrono>
