@@ -86,6 +86,10 @@ struct ChatRequest {
   // Unknown top-level fields, name -> minified JSON, passed through to OpenAI-compatible
   // upstreams untouched.
   std::vector<std::pair<std::string, std::string>> extra_fields;
+  // Fields of the ingress format's own request that its response repeats (a Responses
+  // request's instructions, metadata, tools...), name -> minified JSON, for the format's
+  // sink. Never sent upstream.
+  std::vector<std::pair<std::string, std::string>> echo_fields;
 
   bool sent(const std::string& parameter) const;
 };

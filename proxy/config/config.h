@@ -22,6 +22,7 @@ struct ServerConfig {
   int64_t write_timeout_ms = 600000;         // us → client (long streams)
   int64_t keep_alive_max_count = 100000;  // requests per client connection; reconnects cost a SYN
   int64_t keep_alive_timeout_ms = 5000;
+  int64_t listen_backlog = 4096;  // connections the kernel queues before we accept them
 };
 
 // Health and failover (routing issue): circuit per endpoint, health flush to SQLite.

@@ -12,15 +12,17 @@
 
 namespace switchyard::proxy {
 
+// `body` writes the error in the route's own format (default: the OpenAI shape).
 template <class F>
-httplib::Server::Handler guarded(F f) {
-  return [f = std::move(f)](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler guarded(F f, std::string (*body)(const Error&) = error_body) {
+  return [f = std::move(f), body](const httplib::Request& req, httplib::Response& res) {
+    auto fail = [&](Error e) { send_error(res, e, body(e)); };
     try {
       f(req, res);
     } catch (const std::exception& e) {
-      send_error(res, Error{ErrorKind::internal, std::string("Internal error: ") + e.what(), 0, {}, 0});
+      fail(Error{ErrorKind::internal, std::string("Internal error: ") + e.what(), 0, {}, 0});
     } catch (...) {
-      send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
+      fail(Error{ErrorKind::internal, "Internal error", 0, {}, 0});
     }
   };
 }

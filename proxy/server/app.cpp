@@ -1,8 +1,13 @@
 #include "proxy/server/app.h"
 
+#include <sys/socket.h>
+
 #include <cstdio>
 
+#include "proxy/admin/routes.h"
+#include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
+#include "proxy/api/responses/routes.h"
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
 #include "proxy/routing/price_seeding.h"
@@ -84,6 +89,13 @@ void App::configure_server() {
   server_.set_keep_alive_max_count(static_cast<size_t>(sc.keep_alive_max_count));
   server_.set_keep_alive_timeout(std::max<time_t>(1, sc.keep_alive_timeout_ms / 1000));
   server_.set_tcp_nodelay(true);
+  // Debian's compiled cpp-httplib listens with a backlog of 5: a burst of connections
+  // overflows it and clients wait out SYN-ACK retransmits (seconds). Keep the listening
+  // socket so bind() can raise its backlog.
+  server_.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket_ = sock;
+  });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
   });
@@ -106,6 +118,10 @@ void App::mount_routes() {
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
+  admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
+                                                          catalog_.get(), options_.now_ms});
+  anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
+  mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });
 }
 
@@ -119,6 +135,8 @@ Result<int> App::bind(const std::string& host, int port) {
   } else if (!server_.bind_to_port(host, port)) {
     return fail(ErrorKind::internal, "cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
   }
+  // listen() again on a listening socket only changes its backlog.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, static_cast<int>(options_.config->server.listen_backlog));
   return bound;
 }
 

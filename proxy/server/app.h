@@ -81,6 +81,7 @@ class App {
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;
+  socket_t listen_socket_ = -1;  // set while binding (see configure_server)
   std::atomic<bool> stopped_{false};
 };
 

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <filesystem>
 #include <memory>
@@ -26,11 +27,17 @@ inline std::string temp_path(const std::string& stem) {
       .string();
 }
 
+// What a test may change about the App beyond its config.
+struct ProxyTestOptions {
+  std::function<int64_t()> now_ms;  // a controlled clock for budgets, rate limits, prices
+  int64_t key_poll_interval_ms = 1000;
+};
+
 class RunningProxy {
  public:
   // `yaml` is a whole config.yaml text; the database is a fresh temp file.
   RunningProxy(const std::string& yaml, proxy::ProviderRegistry::Factory factory = {},
-               proxy::LoadConfigOptions config_options = {}) {
+               proxy::LoadConfigOptions config_options = {}, ProxyTestOptions test_options = {}) {
     db_path_ = temp_path("switchyard-test");
     auto cfg = proxy::parse_config(yaml, "test-config.yaml", config_options);
     if (!cfg) throw std::runtime_error("config: " + cfg.error().message);
@@ -39,6 +46,8 @@ class RunningProxy {
     opts.database_url = db_path_;
     opts.factory = std::move(factory);
     opts.quiet = true;
+    opts.now_ms = test_options.now_ms;
+    opts.key_poll_interval_ms = test_options.key_poll_interval_ms;
     auto app = proxy::App::create(opts);
     if (!app) throw std::runtime_error("app: " + app.error().message);
     app_ = std::move(*app);
@@ -73,6 +82,13 @@ class RunningProxy {
     return k->key;
   }
   db::Store& store() { return *store_; }
+  const std::string& db_path() const { return db_path_; }
+  // A management key (plaintext) for the admin API.
+  std::string create_management_key(const std::string& name = "ops") {
+    auto k = store_->create_key(db::NewKey{name, std::nullopt, "", std::nullopt, true, {}, {}, {}});
+    if (!k) throw std::runtime_error("create_key: " + k.error().message);
+    return k->key;
+  }
   proxy::App& app() { return *app_; }
   void flush() { app_->ledger().flush(); }
   // The ledger row of a generation whose last bytes the server may still be writing (a

@@ -1,4 +1,5 @@
 // Typed getters shared by the ingress parsers (json_fields.h).
+#include <algorithm>
 #include <charconv>
 
 #include "providers/json_writer.h"
@@ -103,6 +104,21 @@ std::string key_path(std::string_view base, std::string_view key) {
   return out;
 }
 
+Result<simdjson::dom::object> body_object(simdjson::dom::parser& parser, std::string_view body) {
+  element document;
+  if (auto error = parser.parse(body.data(), body.size()).get(document); error != simdjson::SUCCESS)
+    return fail(ErrorKind::invalid_argument, std::string("Invalid JSON in request body: ") + simdjson::error_message(error));
+  if (!document.is_object())
+    return fail(ErrorKind::invalid_argument,
+                std::string("The request body must be a JSON object, got ") + type_name(document));
+  return document.get_object().value_unsafe();
+}
+
+Status first_sight(std::unordered_set<std::string_view>& seen, std::string_view key) {
+  if (seen.insert(key).second) return {};
+  return invalid_message(key, "The field " + quoted_excerpt(key) + " appears more than once");
+}
+
 Result<double> number_in(element e, std::string_view param, Range range) {
   std::string expected = "a number in ";
   expected += range.lo_open ? "(" : "[";
@@ -176,6 +192,31 @@ Result<std::string_view> one_of(element e, std::string_view param, std::initiali
 Result<simdjson::dom::object> object(element e, std::string_view param) {
   if (!e.is_object()) return invalid(param, "an object", type_name(e));
   return e.get_object().value_unsafe();
+}
+
+std::optional<element> member(simdjson::dom::object o, std::string_view key) {
+  element e;
+  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+  return e;
+}
+
+Result<element> required(simdjson::dom::object o, std::string_view key, std::string_view param,
+                         std::string_view expected) {
+  auto e = member(o, key);
+  if (!e) return invalid(param, expected, "nothing");
+  return *e;
+}
+
+Result<std::string_view> function_name(std::optional<element> name, std::string_view param) {
+  constexpr std::string_view kRule = "a string of 1 to 64 characters from a-z, A-Z, 0-9, _ and -";
+  if (!name) return invalid(param, kRule, "nothing");
+  if (!name->is_string()) return invalid(param, kRule, type_name(*name));
+  std::string_view s = name->get_string().value_unsafe();
+  bool valid = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+  });
+  if (!valid) return invalid(param, kRule, quoted_excerpt(s));
+  return s;
 }
 
 Result<simdjson::dom::array> array(element e, std::string_view param) {

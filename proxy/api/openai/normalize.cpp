@@ -89,23 +89,14 @@ Status finish(Context& c) {
 
 Result<ChatRequest> normalize(std::string_view body, const NormalizeOptions& options) {
   simdjson::dom::parser parser;  // per call: a 10 MiB body should not pin memory in a thread
-  simdjson::padded_string padded(body.data(), body.size());
-  element document;
-  if (auto error = parser.parse(padded).get(document); error != simdjson::SUCCESS)
-    return fail(ErrorKind::invalid_argument, std::string("Invalid JSON in request body: ") + simdjson::error_message(error));
-  if (!document.is_object())
-    return fail(ErrorKind::invalid_argument,
-                std::string("The request body must be a JSON object, got ") + type_name(document));
+  NORM_TRY(top, body_object(parser, body));
 
   ChatRequest request;
   Context c{request, options, {}, {}, false, false, false, {}, {}};
   const auto& fields = known_fields();
   std::unordered_set<std::string_view> seen;  // keys point into the parser, alive until return
-  // Bound to a local first: value_unsafe() on a temporary result returns a reference into it.
-  simdjson::dom::object top = document.get_object().value_unsafe();
   for (auto [key, value] : top) {
-    if (!seen.insert(key).second)
-      return invalid_message(key, "The field " + quoted_excerpt(key) + " appears more than once");
+    NORM_CHECK(first_sight(seen, key));
     if (value.is_null()) continue;  // explicit null == absent (OpenAI SDKs send them)
     auto known = fields.find(key);
     if (known == fields.end()) {

@@ -7,13 +7,6 @@ namespace {
 
 using simdjson::dom::object;
 
-// A member that is absent or null reads as nothing (OpenAI SDKs send explicit nulls).
-std::optional<element> member(object o, std::string_view key) {
-  element e;
-  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
-  return e;
-}
-
 // One content part. Non-text parts are only checked for their shape; they travel on in
 // Message::content_json untouched.
 Status check_part(element part, const std::string& path, Message& message, bool& have_text) {

@@ -1,6 +1,7 @@
 // Sampling and output-shape parameters: ranges follow the OpenAI/OpenRouter API reference.
 #include <charconv>
 
+#include "proxy/api/common/sampling_ranges.h"
 #include "proxy/api/openai/normalize_detail.h"
 
 namespace switchyard::proxy::normalize_detail {
@@ -19,21 +20,25 @@ constexpr size_t kMaxStops = 16;  // OpenAI allows 4; OpenRouter and vLLM accept
 }  // namespace
 
 Status parse_temperature(element e, Context& c) {
-  return number_into(e, "temperature", {0, 2}, c.request.sampling.temperature);
+  return number_into(e, "temperature", sampling_ranges::temperature, c.request.sampling.temperature);
 }
 Status parse_top_p(element e, Context& c) {
-  return number_into(e, "top_p", {0, 1, true, false}, c.request.sampling.top_p);
+  return number_into(e, "top_p", sampling_ranges::top_p, c.request.sampling.top_p);
 }
-Status parse_min_p(element e, Context& c) { return number_into(e, "min_p", {0, 1}, c.request.sampling.min_p); }
-Status parse_top_a(element e, Context& c) { return number_into(e, "top_a", {0, 1}, c.request.sampling.top_a); }
+Status parse_min_p(element e, Context& c) {
+  return number_into(e, "min_p", sampling_ranges::min_p, c.request.sampling.min_p);
+}
+Status parse_top_a(element e, Context& c) {
+  return number_into(e, "top_a", sampling_ranges::top_a, c.request.sampling.top_a);
+}
 Status parse_frequency_penalty(element e, Context& c) {
-  return number_into(e, "frequency_penalty", {-2, 2}, c.request.sampling.frequency_penalty);
+  return number_into(e, "frequency_penalty", sampling_ranges::frequency_penalty, c.request.sampling.frequency_penalty);
 }
 Status parse_presence_penalty(element e, Context& c) {
-  return number_into(e, "presence_penalty", {-2, 2}, c.request.sampling.presence_penalty);
+  return number_into(e, "presence_penalty", sampling_ranges::presence_penalty, c.request.sampling.presence_penalty);
 }
 Status parse_repetition_penalty(element e, Context& c) {
-  return number_into(e, "repetition_penalty", {0, 2, true, false}, c.request.sampling.repetition_penalty);
+  return number_into(e, "repetition_penalty", sampling_ranges::repetition_penalty, c.request.sampling.repetition_penalty);
 }
 
 Status parse_top_k(element e, Context& c) {

@@ -1,38 +1,8 @@
 // `tools`, `tool_choice` and `response_format`: checked for shape, then kept as minified
 // JSON for the providers to forward or translate.
-#include <algorithm>
-
 #include "proxy/api/openai/normalize_detail.h"
 
 namespace switchyard::proxy::normalize_detail {
-
-namespace {
-
-std::optional<element> member(simdjson::dom::object o, std::string_view key) {
-  element e;
-  if (o[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
-  return e;
-}
-
-// OpenAI's rule for function names: ^[a-zA-Z0-9_-]{1,64}$.
-bool valid_function_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-  });
-}
-
-constexpr std::string_view kNameRule = "a string of 1 to 64 characters from a-z, A-Z, 0-9, _ and -";
-
-Result<std::string_view> function_name(std::optional<element> name, const std::string& path) {
-  if (!name) return invalid(path, kNameRule, "nothing");
-  if (!name->is_string()) return invalid(path, kNameRule, type_name(*name));
-  std::string_view s = name->get_string().value_unsafe();
-  if (!valid_function_name(s)) return invalid(path, kNameRule, quoted_excerpt(s));
-  return s;
-}
-
-}  // namespace
 
 // An empty list is treated as absent: OpenAI rejects `tools: []` upstream, and clients
 // send it when they have no tools.
