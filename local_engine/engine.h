@@ -51,9 +51,10 @@ struct EngineOptions {
   // device_note says why.
   std::string device = "auto";
   // The prefix cache: KV of prompt prefixes kept for later requests that start the same
-  // way (a long shared system prompt is prefilled once). 0 = off. On the GPU it is device
-  // memory; when it cannot be reserved the engine runs without it (EngineInfo says why).
-  size_t prefix_cache_bytes = size_t(1) << 30;
+  // way (a long shared system prompt is prefilled once), within this budget; 0 = off (the
+  // default: the memory is the operator's to give). On the GPU it is device memory; when
+  // it cannot be reserved the engine runs without it (EngineInfo says why).
+  size_t prefix_cache_bytes = 0;
   int prefix_block_tokens = 16;       // reuse granularity
   int max_choices = 4;                // GenerationRequest::n bound (also <= the slots)
 };
