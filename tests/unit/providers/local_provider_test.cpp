@@ -14,16 +14,11 @@ namespace eng = switchyard::engine;
 
 namespace {
 
+// The scheduler tests' fake engine (its model's stats let a test hold the model still).
+eng::test::FakeEngine fake(int n_seq, int max_queue) { return eng::test::make_fake_engine({.n_seq = n_seq, .max_queue = max_queue}); }
+
 std::shared_ptr<eng::Engine> fake_engine(int n_seq, int max_queue) {
-  auto tok = eng::Tokenizer::create(eng::test::small_vocab(eng::test::hello_tokens()));
-  REQUIRE(tok.has_value());
-  auto stats = std::make_shared<eng::test::FakeModelStats>();
-  auto model = std::make_unique<eng::test::FakeModel>(tok->n_vocab(), 256, n_seq, stats);
-  eng::EngineOptions o;
-  o.max_queue = max_queue;
-  auto e = eng::Engine::create(std::move(*tok), std::move(model), o, eng::ChatTemplateKind::vicuna);
-  REQUIRE(e.has_value());
-  return std::shared_ptr<eng::Engine>(std::move(*e));
+  return std::shared_ptr<eng::Engine>(std::move(fake(n_seq, max_queue).engine));
 }
 
 ChatRequest chat(const std::string& text) {
@@ -84,13 +79,17 @@ TEST_CASE("local provider: completion prompt and stop strings", "[local_provider
 }
 
 TEST_CASE("local provider: a full queue is a 503 with Retry-After", "[local_provider]") {
-  auto provider = providers::local::make_local_provider(fake_engine(1, 0));
+  auto made = fake(1, 0);
+  auto stats = made.stats;
+  auto provider = providers::local::make_local_provider(std::shared_ptr<eng::Engine>(std::move(made.engine)));
   ChatRequest req = chat("hello");
   OpenParams p{&req, nullptr, nullptr, 500};
+  stats->pause();  // the first request holds the only slot however fast the fake model is
   auto busy = provider->open(p);
   auto first = busy->next();  // role
   REQUIRE(first.has_value());
   auto rejected = provider->open(p);
+  stats->resume();
   auto ev = rejected->next();
   REQUIRE(ev.has_value());
   CHECK(ev->kind == EventKind::error);
