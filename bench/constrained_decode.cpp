@@ -5,8 +5,6 @@
 // cache fills as positions are first reached), "warm" the same requests again. Every figure
 // is the best of --reps runs (a fresh engine each).
 //   bench_constrained_decode [--model FILE] [--threads N] [--tokens N] [--reps N]
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include <thread>
 
 #include "local_engine/demo_model.h"
+#include "bench/bench_support.h"
 #include "local_engine/engine.h"
 
 using namespace switchyard::engine;
@@ -80,7 +79,7 @@ std::unique_ptr<Engine> open(const std::string& path, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = "/tmp/switchyard_bench_mixtral_q8_0.gguf";
+  std::string path = bench::kBenchModel;
   int threads = int(std::thread::hardware_concurrency());
   int64_t tokens = 256;
   int reps = 3;
@@ -95,13 +94,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    std::fprintf(stderr, "bench: %s is missing: run bench_engine once (it writes the bench model)\n", path.c_str());
-    return 1;
-  }
-  double load[3] = {0, 0, 0};
-  if (getloadavg(load, 3) == 3) std::printf("load average at start: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  if (!bench::bench_model_present(path)) return 1;
+  bench::print_load_average("start");
   std::printf("model %s, %d threads, %lld decode tokens per figure, best of %d\n", path.c_str(), threads,
               static_cast<long long>(tokens), reps);
 
@@ -122,6 +116,6 @@ int main(int argc, char** argv) {
   std::printf("json_schema, warm cache:    %7.1f tok/s = %3.0f%% of unmasked\n", best_schema, 100 * best_schema / best_text);
   std::printf("json_object, cold (first):  %7.1f tok/s = %3.0f%% of unmasked\n", cold_object, 100 * cold_object / best_text);
   std::printf("json_schema, cold (first):  %7.1f tok/s = %3.0f%% of unmasked\n", cold_schema, 100 * cold_schema / best_text);
-  if (getloadavg(load, 3) == 3) std::printf("load average at end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  bench::print_load_average("end");
   return 0;
 }

@@ -3,8 +3,6 @@
 // same run. Each figure is the median over --requests requests whose user turns differ; the
 // cached engine has seen the system prompt once before (a warm-up request).
 //   bench_prefix_cache [--model FILE] [--threads N] [--requests N] [--system-tokens N]
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "local_engine/engine.h"
 
 using namespace switchyard::engine;
@@ -87,7 +86,7 @@ Ttft median(std::vector<Ttft> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = "/tmp/switchyard_bench_mixtral_q8_0.gguf";
+  std::string path = bench::kBenchModel;
   int threads = int(std::thread::hardware_concurrency()), requests = 5, system_tokens = 1500;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -100,13 +99,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    std::fprintf(stderr, "bench: %s is missing: run bench_engine once (it writes the bench model)\n", path.c_str());
-    return 1;
-  }
-  double load[3] = {0, 0, 0};
-  if (getloadavg(load, 3) == 3) std::printf("load average at start: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  if (!bench::bench_model_present(path)) return 1;
+  bench::print_load_average("start");
 
   std::vector<Ttft> without, with;
   std::string system;
@@ -128,6 +122,6 @@ int main(int argc, char** argv) {
   std::printf("time to first token with the prefix cache:    %8.1f ms (%lld prompt tokens read from the cache)\n",
               b.seconds * 1e3, static_cast<long long>(b.cached_tokens));
   std::printf("speedup: %.1fx\n", a.seconds / b.seconds);
-  if (getloadavg(load, 3) == 3) std::printf("load average at end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+  bench::print_load_average("end");
   return 0;
 }

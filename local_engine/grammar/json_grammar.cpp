@@ -1,5 +1,7 @@
 #include "local_engine/grammar/json_grammar.h"
 
+#include <algorithm>
+
 namespace switchyard::engine::grammar {
 
 namespace {
@@ -229,47 +231,72 @@ int32_t JsonRules::any_value() {
   return rule;
 }
 
-// "{" ws ( "}" | member ( ws "," ws member )* ws "}" ), member = string ws ":" ws value
 int32_t JsonRules::any_object() {
   if (any_object_) return *any_object_;
-  const int32_t rule = any_object_.emplace(b_.add_rule("object"));
-  const int32_t end = b_.add_state();
-  b_.set_accepting(end);
-  const int32_t open = b_.add_state();
-  b_.add_bytes(b_.start_of(rule), '{', '{', open);
-  const int32_t first = ws(open);
-  b_.add_bytes(first, '}', '}', end);
-  const int32_t key = b_.add_state(), value_done = b_.add_state();
-  b_.add_call(first, string(0, std::nullopt), key);
-  const int32_t colon = b_.add_state();
-  b_.add_bytes(ws(key), ':', ':', colon);
-  b_.add_call(ws(colon), any_value(), value_done);
-  const int32_t after = ws(value_done);
-  b_.add_bytes(after, '}', '}', end);
-  const int32_t comma = b_.add_state();
-  b_.add_bytes(after, ',', ',', comma);
-  b_.add_call(ws(comma), string(0, std::nullopt), key);
+  any_object_ = b_.add_rule("object");  // before its values: they may be objects
+  fill_object(*any_object_, any_value());
+  return *any_object_;
+}
+
+int32_t JsonRules::any_array() {
+  if (any_array_) return *any_array_;
+  any_array_ = b_.add_rule("array");
+  fill_array(*any_array_, any_value(), 0, std::nullopt);
+  return *any_array_;
+}
+
+int32_t JsonRules::object_of(int32_t value) {
+  const int32_t rule = b_.add_rule("object");
+  fill_object(rule, value);
   return rule;
 }
 
-// "[" ws ( "]" | value ( ws "," ws value )* ws "]" )
-int32_t JsonRules::any_array() {
-  if (any_array_) return *any_array_;
-  const int32_t rule = any_array_.emplace(b_.add_rule("array"));
-  const int32_t end = b_.add_state();
+int32_t JsonRules::array_of(int32_t item, size_t min, std::optional<size_t> max) {
+  const int32_t rule = b_.add_rule("array");
+  fill_array(rule, item, min, max);
+  return rule;
+}
+
+// "{" ws ( "}" | member ( ws "," ws member )* ws "}" ), member = string ws ":" ws value
+void JsonRules::fill_object(int32_t rule, int32_t value) {
+  const int32_t end = b_.add_state(), open = b_.add_state();
   b_.set_accepting(end);
-  const int32_t open = b_.add_state();
+  b_.add_bytes(b_.start_of(rule), '{', '{', open);
+  const int32_t first = ws(open);
+  b_.add_bytes(first, '}', '}', end);
+  const int32_t key = b_.add_state(), colon = b_.add_state(), value_done = b_.add_state(), comma = b_.add_state();
+  b_.add_call(first, string(0, std::nullopt), key);
+  b_.add_bytes(ws(key), ':', ':', colon);
+  b_.add_call(ws(colon), value, value_done);
+  const int32_t after = ws(value_done);
+  b_.add_bytes(after, '}', '}', end);
+  b_.add_bytes(after, ',', ',', comma);
+  b_.add_call(ws(comma), string(0, std::nullopt), key);
+}
+
+// "[" ws ( "]" | item ( ws "," ws item ){min-1, max-1} ws "]" ), state k = k items so far.
+void JsonRules::fill_array(int32_t rule, int32_t item, size_t min, std::optional<size_t> max) {
+  const int32_t end = b_.add_state(), open = b_.add_state();
+  b_.set_accepting(end);
   b_.add_bytes(b_.start_of(rule), '[', '[', open);
   const int32_t first = ws(open);
-  b_.add_bytes(first, ']', ']', end);
-  const int32_t item_done = b_.add_state();
-  b_.add_call(first, any_value(), item_done);
-  const int32_t after = ws(item_done);
-  b_.add_bytes(after, ']', ']', end);
-  const int32_t comma = b_.add_state();
-  b_.add_bytes(after, ',', ',', comma);
-  b_.add_call(ws(comma), any_value(), item_done);
-  return rule;
+  if (min == 0) b_.add_bytes(first, ']', ']', end);
+  if (max && *max == 0) return;
+  int32_t done = b_.add_state();  // after item 1
+  b_.add_call(first, item, done);
+  const size_t last = max ? *max : std::max<size_t>(min, 1);
+  for (size_t k = 1; k <= last; ++k) {
+    const int32_t after = ws(done);
+    if (k >= min) b_.add_bytes(after, ']', ']', end);
+    if (max && k == *max) break;
+    const int32_t comma = b_.add_state();
+    b_.add_bytes(after, ',', ',', comma);
+    const bool loop = !max && k == last;  // unbounded: past the minimum, items loop
+    const int32_t next = loop ? done : b_.add_state();
+    b_.add_call(ws(comma), item, next);
+    if (loop) break;
+    done = next;
+  }
 }
 
 }  // namespace switchyard::engine::grammar

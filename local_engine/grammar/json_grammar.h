@@ -37,6 +37,8 @@ class JsonRules {
   int32_t literals(const std::vector<std::string>& texts);              // rule: one of these byte strings
   int32_t any_object();                                                 // rule
   int32_t any_array();                                                  // rule
+  int32_t object_of(int32_t value);  // rule: an object of any keys, every value matching `value`
+  int32_t array_of(int32_t item, size_t min_items, std::optional<size_t> max_items);  // rule
 
   // Optional whitespace after `from`; returns the state after it.
   int32_t ws(int32_t from);
@@ -50,6 +52,8 @@ class JsonRules {
   void add_sequence(int32_t from, const Utf8Sequence& seq, int32_t to);
   void add_hex_digit(int32_t from, int32_t to);
   void add_unicode_escape(int32_t from, int32_t to, EscapeSet escapes);  // after "\u"
+  void fill_object(int32_t rule, int32_t value);
+  void fill_array(int32_t rule, int32_t item, size_t min_items, std::optional<size_t> max_items);
 
   GrammarBuilder& b_;
   std::optional<int32_t> any_value_, any_object_, any_array_, number_, integer_;

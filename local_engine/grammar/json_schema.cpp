@@ -262,34 +262,7 @@ class SchemaCompiler {
     } else {
       item = j_.any_value();
     }
-    return counted_array(item, min, max);
-  }
-
-  // "[" ws ( "]" | item ( ws "," ws item ){min-1, max-1} ws "]" ), state k = k items so far.
-  int32_t counted_array(int32_t item, size_t min, std::optional<size_t> max) {
-    const int32_t rule = b_.add_rule("array");
-    const int32_t end = b_.add_state(), open = b_.add_state();
-    b_.set_accepting(end);
-    b_.add_bytes(b_.start_of(rule), '[', '[', open);
-    const int32_t first = j_.ws(open);
-    if (min == 0) b_.add_bytes(first, ']', ']', end);
-    if (max && *max == 0) return rule;
-    int32_t done = b_.add_state();  // after item 1
-    b_.add_call(first, item, done);
-    const size_t last = max ? *max : std::max<size_t>(min, 1);
-    for (size_t k = 1; k <= last; ++k) {
-      const int32_t after = j_.ws(done);
-      if (k >= min) b_.add_bytes(after, ']', ']', end);
-      if (max && k == *max) break;
-      const int32_t comma = b_.add_state();
-      b_.add_bytes(after, ',', ',', comma);
-      const bool loop = !max && k == last;
-      const int32_t next = loop ? done : b_.add_state();
-      b_.add_call(j_.ws(comma), item, next);
-      if (loop) break;
-      done = next;
-    }
-    return rule;
+    return j_.array_of(item, min, max);
   }
 
   struct Property {
@@ -327,7 +300,7 @@ class SchemaCompiler {
     if (extra && extra->is_object()) {
       auto value = compile(*extra, path + "/additionalProperties");
       if (!value) return value;
-      return map_object(*value);
+      return j_.object_of(*value);
     }
     return j_.any_object();
   }
@@ -360,25 +333,6 @@ class SchemaCompiler {
     }
     b_.add_bytes(at[n][0], '}', '}', end);
     b_.add_bytes(at[n][1], '}', '}', end);
-    return rule;
-  }
-
-  // An object of any keys whose values all match `value`.
-  int32_t map_object(int32_t value) {
-    const int32_t rule = b_.add_rule("map");
-    const int32_t end = b_.add_state(), open = b_.add_state();
-    b_.set_accepting(end);
-    b_.add_bytes(b_.start_of(rule), '{', '{', open);
-    const int32_t first = j_.ws(open);
-    b_.add_bytes(first, '}', '}', end);
-    const int32_t key = b_.add_state(), colon = b_.add_state(), value_done = b_.add_state(), comma = b_.add_state();
-    b_.add_call(first, j_.string(0, std::nullopt), key);
-    b_.add_bytes(j_.ws(key), ':', ':', colon);
-    b_.add_call(j_.ws(colon), value, value_done);
-    const int32_t after = j_.ws(value_done);
-    b_.add_bytes(after, '}', '}', end);
-    b_.add_bytes(after, ',', ',', comma);
-    b_.add_call(j_.ws(comma), j_.string(0, std::nullopt), key);
     return rule;
   }
 
