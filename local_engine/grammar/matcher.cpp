@@ -5,6 +5,23 @@
 
 namespace switchyard::engine::grammar {
 
+namespace {
+
+// Two threads are the same when their states and their stacks' contents are (frames are
+// not shared: two calls of one rule push two equal frames).
+bool same(const Thread& a, const Thread& b, const StackArena& arena) {
+  if (a.state != b.state) return false;
+  int32_t x = a.stack, y = b.stack;
+  while (x != y) {
+    if (x < 0 || y < 0 || arena[x].ret != arena[y].ret) return false;
+    x = arena[x].parent;
+    y = arena[y].parent;
+  }
+  return true;
+}
+
+}  // namespace
+
 void Stepper::expand(Thread t, Successors& out) {
   const Grammar& g = *g_;
   work_.assign(1, t);
@@ -15,7 +32,8 @@ void Stepper::expand(Thread t, Successors& out) {
     if (std::find(seen_.begin(), seen_.end(), x) != seen_.end()) continue;  // a nullable loop
     seen_.push_back(x);
     const size_t s = static_cast<size_t>(x.state);
-    if (g.byte_begin[s] != g.byte_begin[s + 1] && std::find(out.threads.begin(), out.threads.end(), x) == out.threads.end())
+    if (g.byte_begin[s] != g.byte_begin[s + 1] && out.threads.size() < kMaxThreads &&
+        std::none_of(out.threads.begin(), out.threads.end(), [&](const Thread& y) { return same(x, y, *arena_); }))
       out.threads.push_back(x);
     for (uint32_t c = g.call_begin[s]; c < g.call_begin[s + 1]; ++c) {
       // A call whose return state only ends the rule is a tail call: no frame needed.
@@ -89,14 +107,16 @@ bool Matcher::allows(std::string_view bytes) {
 void Matcher::compact() {
   StackArena fresh;
   std::unordered_map<int32_t, int32_t> moved;
-  auto copy = [&](auto& self, int32_t f) -> int32_t {
-    if (f < 0) return f;
-    if (auto it = moved.find(f); it != moved.end()) return it->second;
-    const Frame old = arena_[f];
-    const int32_t parent = self(self, old.parent);
-    return moved[f] = fresh.push(old.ret, parent);
-  };
-  for (Thread& t : threads_) t.stack = copy(copy, t.stack);
+  std::vector<int32_t> chain;  // frames of one stack not moved yet, top first
+  for (Thread& t : threads_) {
+    chain.clear();
+    for (int32_t f = t.stack; f >= 0 && !moved.contains(f); f = arena_[f].parent) chain.push_back(f);
+    for (size_t i = chain.size(); i-- > 0;) {  // bottom up: a parent is moved before its child
+      const int32_t parent = arena_[chain[i]].parent;
+      moved[chain[i]] = fresh.push(arena_[chain[i]].ret, parent < 0 ? parent : moved[parent]);
+    }
+    if (t.stack >= 0) t.stack = moved[t.stack];
+  }
   arena_ = std::move(fresh);
 }
 

@@ -60,6 +60,11 @@ struct Successors {
 // The two moves of a pushdown automaton over one grammar and arena, with reusable scratch.
 class Stepper {
  public:
+  // Paths followed at once at most. A grammar ambiguous enough to need more (anyOf of
+  // look-alike branches, nested) loses the extra paths: the output may be narrower than
+  // the schema allows, never outside it, and no step takes unbounded time.
+  static constexpr size_t kMaxThreads = 256;
+
   Stepper(const Grammar& g, StackArena& arena) : g_(&g), arena_(&arena) {}
   // Adds t and everything reachable from it without reading (calls, returns) to out.
   void expand(Thread t, Successors& out);

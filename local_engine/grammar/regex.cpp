@@ -9,6 +9,7 @@ namespace {
 constexpr int kUnbounded = -1;
 constexpr int32_t kMaxPatternStates = 200000;  // after expanding counted repeats
 constexpr int kMaxRepeat = 1000;
+constexpr int kMaxNesting = 64;  // groups in groups: the parser and the builder recurse
 
 struct Node {
   enum class Kind { chars, concat, alt, repeat } kind = Kind::chars;
@@ -166,6 +167,7 @@ class Parser {
   }
 
   Result<int> group() {
+    if (++depth_ > kMaxNesting) return fail("nesting deeper than " + std::to_string(kMaxNesting) + " groups");
     ++i_;
     if (at('?')) {
       if (p_.substr(i_, 2) == "?:") i_ += 2;
@@ -181,6 +183,7 @@ class Parser {
     if (!inner) return inner;
     if (!at(')')) return fail("an unclosed '('");
     ++i_;
+    --depth_;
     return inner;
   }
 
@@ -263,6 +266,7 @@ class Parser {
 
   std::string_view p_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 // Thompson construction over the AST; every character class becomes JSON-encoded bytes.

@@ -113,3 +113,27 @@ TEST_CASE("grammar: epsilon loops build, left recursion is refused", "[grammar]"
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().message.find("'list'") != std::string::npos);
 }
+
+TEST_CASE("grammar: ambiguous branches that look alike do not multiply the paths", "[grammar]") {
+  // r ::= "" | "[" r "]" | "[" r "]": two paths push equal frames at every level.
+  GrammarBuilder b;
+  const int32_t r = b.add_rule("r");
+  const int32_t start = b.start_of(r), after = b.add_state(), end = b.add_state();
+  b.set_accepting(start);
+  b.set_accepting(end);
+  for (int branch = 0; branch < 2; ++branch) {
+    const int32_t open = b.add_state();
+    b.add_bytes(start, '[', '[', open);
+    b.add_call(open, r, after);
+  }
+  b.add_bytes(after, ']', ']', end);
+  auto g = b.build(r);
+  REQUIRE(g.has_value());
+  Matcher m(std::make_shared<const Grammar>(std::move(*g)));
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(m.accept("["));
+    CHECK(m.threads().size() <= 2);  // without merging equal stacks: 2^depth
+  }
+  for (int i = 0; i < 40; ++i) REQUIRE(m.accept("]"));
+  CHECK(m.can_end());
+}

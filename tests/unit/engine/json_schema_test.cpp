@@ -116,6 +116,7 @@ TEST_CASE("json schema: pattern, anchored or not, with JSON escaping", "[grammar
 }
 
 TEST_CASE("json schema: unsupported keywords and bad schemas are errors naming what and where", "[grammar][schema]") {
+  const std::string nested_groups = R"({"type":"string","pattern":")" + std::string(100, '(') + "a" + std::string(100, ')') + "\"}";
   struct Case {
     const char* schema;
     const char* says;
@@ -140,6 +141,7 @@ TEST_CASE("json schema: unsupported keywords and bad schemas are errors naming w
                  Case{R"({"type":"object","required":["x"],"additionalProperties":false})", "'x' is not in properties"},
                  Case{R"(false)", "allows no value"},
                  Case{R"({"type":"string","pattern":"^[]$"})", "nothing can be produced"},
+                 Case{nested_groups.c_str(), "nesting deeper than 64 groups"},
                  Case{"{\"type\":", "not valid JSON"}}) {
     const std::string m = error_of(c.schema);
     INFO(c.schema << " -> " << m);
