@@ -67,8 +67,11 @@ Result<std::shared_ptr<engine::Engine>> acquire_local_engine(const ProviderConfi
   std::shared_ptr<eng::Engine> e(std::move(*opened));
   // One line says where the model runs, and why not on the GPU when it could have.
   const auto& info = e->info();
-  std::fprintf(stderr, "switchyard: local engine '%s': %s on %s%s%s\n", config.name.c_str(), config.model_path.c_str(),
-               info.device.c_str(), info.device_note.empty() ? "" : "; ", info.device_note.c_str());
+  std::string notes = info.device_note.empty() ? "" : "; " + info.device_note;
+  if (info.prefix_cache_positions > 0) notes += "; prefix cache of " + std::to_string(info.prefix_cache_positions) + " positions";
+  if (!info.prefix_cache_note.empty()) notes += "; " + info.prefix_cache_note;
+  std::fprintf(stderr, "switchyard: local engine '%s': %s on %s%s\n", config.name.c_str(), config.model_path.c_str(),
+               info.device.c_str(), notes.c_str());
   r.by_settings[key] = e;
   return e;
 }
