@@ -5,7 +5,10 @@
 // baseline), then through the proxy. Prints requests/s and p50/p99 latency for each and
 // the added latency, then runs a long phase and prints the proxy's memory (RSS) across it.
 //
-//   bench_proxy_overhead [--seconds N] [--requests-for-memory N] [--wrk PATH]
+// A third row per load goes through a key with a budget and every rate limit set (all far
+// from binding): what the budget reservation and the rate limiter add, in the same run.
+//
+//   bench_proxy_overhead [--seconds N] [--requests-for-memory N (0: skip)] [--wrk PATH]
 #include <httplib.h>
 #include <unistd.h>
 
@@ -128,6 +131,10 @@ int main(int argc, char** argv) {
   std::thread proxy_thread([&] { (*app)->serve(); });
   auto store = db::open_store(opts.database_url);
   std::string key = (*store)->create_key("bench")->key;
+  std::string limited_key =
+      (*store)->create_key(db::NewKey{"bench-limited", int64_t{1'000'000} * 1'000'000'000'000, "monthly", std::nullopt, false,
+                                      1'000'000'000, int64_t{1} << 40, 1'000'000})
+          ->key;
 
   std::string lua = (tmp / "post.lua").string();
   {
@@ -147,10 +154,14 @@ int main(int argc, char** argv) {
     std::printf("%d connection%s:\n", connections, connections == 1 ? "" : "s");
     WrkResult base = run_wrk(wrk, direct, connections, seconds, lua, "");
     WrkResult through = run_wrk(wrk, proxied, connections, seconds, lua, key);
+    WrkResult limited = run_wrk(wrk, proxied, connections, seconds, lua, limited_key);
     print_row("upstream directly", base);
     print_row("through switchyard", through);
+    print_row("  with budget + rate limits", limited);
     std::printf("  added latency: p50 %+.1f us, p99 %+.1f us; throughput ratio %.2f\n", through.p50_us - base.p50_us,
                 through.p99_us - base.p99_us, base.rps > 0 ? through.rps / base.rps : 0.0);
+    std::printf("  budget + rate limits add: p50 %+.1f us; throughput ratio %.2f\n", limited.p50_us - through.p50_us,
+                through.rps > 0 ? limited.rps / through.rps : 0.0);
   }
 
   // Memory across many requests: RSS after a warm-up, then after ~memory_requests more.

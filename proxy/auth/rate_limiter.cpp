@@ -18,6 +18,12 @@ Error over_limit(const std::string& what, int64_t limit, int64_t wait_ms) {
                    std::to_string(seconds_until(wait_ms)) + " s",
                0, "{\"limit\":" + std::to_string(limit) + "}", seconds_until(wait_ms)};
 }
+
+Error too_concurrent(int64_t limit) {
+  return Error{ErrorKind::rate_limited,
+               "Too many concurrent requests for this key (at most " + std::to_string(limit) + " at once)", 0,
+               "{\"max_concurrent\":" + std::to_string(limit) + "}", 1};
+}
 }  // namespace
 
 std::string reset_duration(int64_t ms) {
@@ -33,22 +39,54 @@ std::string reset_duration(int64_t ms) {
   return buf;
 }
 
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateAdmission& a) {
+  std::vector<std::pair<std::string, std::string>> h;
+  if (a.rpm > 0) {
+    h.emplace_back("x-ratelimit-limit-requests", std::to_string(a.rpm));
+    h.emplace_back("x-ratelimit-remaining-requests", std::to_string(a.requests_remaining));
+    h.emplace_back("x-ratelimit-reset-requests", reset_duration(a.requests_reset_ms));
+  }
+  if (a.tpm > 0) {
+    h.emplace_back("x-ratelimit-limit-tokens", std::to_string(a.tpm));
+    h.emplace_back("x-ratelimit-remaining-tokens", std::to_string(a.tokens_remaining));
+    h.emplace_back("x-ratelimit-reset-tokens", reset_duration(a.tokens_reset_ms));
+  }
+  return h;
+}
+
+void LocalRateLimiter::Log::add(int64_t at_ms, int64_t amount) {
+  if (!entries.empty() && entries.back().at_ms == at_ms) entries.back().amount += amount;
+  else entries.push_back(Entry{at_ms, amount});
+  sum += amount;
+}
+
+void LocalRateLimiter::Log::expire(int64_t now_ms) {
+  while (!entries.empty() && entries.front().at_ms <= now_ms - kWindowMs) {
+    sum -= entries.front().amount;
+    entries.pop_front();
+  }
+}
+
+void LocalRateLimiter::Log::adjust(int64_t at_ms, int64_t delta) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), at_ms,
+                             [](const Entry& e, int64_t t) { return e.at_ms < t; });
+  if (it == entries.end() || it->at_ms != at_ms) return;  // it has left the window
+  it->amount += delta;
+  sum += delta;
+}
+
 LocalRateLimiter::LocalRateLimiter(std::function<int64_t()> now_ms)
     : now_ms_(now_ms ? std::move(now_ms) : std::function<int64_t()>(db::now_unix_ms)) {}
 
 LocalRateLimiter::KeyState& LocalRateLimiter::state_for(const std::string& key_hash) {
-  std::lock_guard lock(map_mu_);
+  {
+    std::shared_lock lock(map_mu_);
+    if (auto it = keys_.find(key_hash); it != keys_.end()) return *it->second;
+  }
+  std::unique_lock lock(map_mu_);
   auto& s = keys_[key_hash];
   if (!s) s = std::make_unique<KeyState>();
   return *s;
-}
-
-void LocalRateLimiter::expire(KeyState& s, int64_t now) {
-  while (!s.requests.empty() && s.requests.front() <= now - kWindowMs) s.requests.pop_front();
-  while (!s.tokens.empty() && s.tokens.front().at_ms <= now - kWindowMs) {
-    s.token_sum -= s.tokens.front().tokens;
-    s.tokens.pop_front();
-  }
 }
 
 Result<RateAdmission> LocalRateLimiter::admit(const std::string& key_hash, const RateLimits& limits,
@@ -57,34 +95,30 @@ Result<RateAdmission> LocalRateLimiter::admit(const std::string& key_hash, const
   a.key_hash = key_hash;
   if (!limits.any()) return a;
   KeyState& s = state_for(key_hash);
-  {
-    std::lock_guard lock(map_mu_);
-    a.id = next_id_++;
-  }
-  int64_t now = now_ms_();
+  const int64_t now = now_ms_();
   std::lock_guard lock(s.mu);
-  expire(s, now);
-  if (limits.rpm > 0 && static_cast<int64_t>(s.requests.size()) >= limits.rpm)
-    return std::unexpected(over_limit("requests", limits.rpm, s.requests.front() + kWindowMs - now));
-  if (limits.tpm > 0 && !s.tokens.empty() && s.token_sum + estimated_tokens > limits.tpm)
-    return std::unexpected(over_limit("tokens", limits.tpm, s.tokens.front().at_ms + kWindowMs - now));
+  s.requests.expire(now);
+  s.tokens.expire(now);
+  if (limits.rpm > 0 && s.requests.sum >= limits.rpm)
+    return std::unexpected(over_limit("requests", limits.rpm, s.requests.entries.front().at_ms + kWindowMs - now));
+  if (limits.tpm > 0 && s.tokens.sum > 0 && s.tokens.sum + estimated_tokens > limits.tpm)
+    return std::unexpected(over_limit("tokens", limits.tpm, s.tokens.entries.front().at_ms + kWindowMs - now));
   if (limits.max_concurrent > 0 && s.in_flight >= limits.max_concurrent)
-    return std::unexpected(Error{ErrorKind::rate_limited,
-                                 "Too many concurrent requests for this key (at most " +
-                                     std::to_string(limits.max_concurrent) + " at once)",
-                                 0, "{\"max_concurrent\":" + std::to_string(limits.max_concurrent) + "}", 1});
+    return std::unexpected(too_concurrent(limits.max_concurrent));
+  a.state = &s;
+  a.at_ms = now;
   if (limits.rpm > 0) {
-    s.requests.push_back(now);
-    a.headers.emplace_back("x-ratelimit-limit-requests", std::to_string(limits.rpm));
-    a.headers.emplace_back("x-ratelimit-remaining-requests", std::to_string(limits.rpm - s.requests.size()));
-    a.headers.emplace_back("x-ratelimit-reset-requests", reset_duration(s.requests.front() + kWindowMs - now));
+    s.requests.add(now, 1);
+    a.rpm = limits.rpm;
+    a.requests_remaining = limits.rpm - s.requests.sum;
+    a.requests_reset_ms = s.requests.entries.front().at_ms + kWindowMs - now;
   }
   if (limits.tpm > 0) {
-    s.tokens.push_back(TokenEntry{now, estimated_tokens, a.id});
-    s.token_sum += estimated_tokens;
-    a.headers.emplace_back("x-ratelimit-limit-tokens", std::to_string(limits.tpm));
-    a.headers.emplace_back("x-ratelimit-remaining-tokens", std::to_string(std::max<int64_t>(0, limits.tpm - s.token_sum)));
-    a.headers.emplace_back("x-ratelimit-reset-tokens", reset_duration(s.tokens.front().at_ms + kWindowMs - now));
+    s.tokens.add(now, estimated_tokens);
+    a.tokens_charged = estimated_tokens;
+    a.tpm = limits.tpm;
+    a.tokens_remaining = std::max<int64_t>(0, limits.tpm - s.tokens.sum);
+    a.tokens_reset_ms = s.tokens.entries.front().at_ms + kWindowMs - now;
   }
   if (limits.max_concurrent > 0) {
     ++s.in_flight;
@@ -94,17 +128,12 @@ Result<RateAdmission> LocalRateLimiter::admit(const std::string& key_hash, const
 }
 
 void LocalRateLimiter::finish(const RateAdmission& a, int64_t tokens) {
-  if (a.id == 0) return;
-  KeyState& s = state_for(a.key_hash);
+  if (!a.state) return;
+  auto& s = *static_cast<KeyState*>(a.state);
   std::lock_guard lock(s.mu);
   if (a.holds_slot) --s.in_flight;
-  // Replace the estimate by the real count, if the entry is still in the window.
-  for (auto it = s.tokens.rbegin(); it != s.tokens.rend(); ++it)
-    if (it->id == a.id) {
-      s.token_sum += tokens - it->tokens;
-      it->tokens = tokens;
-      break;
-    }
+  // The estimate becomes the real count, if its entry is still in the window.
+  if (a.tokens_charged || tokens) s.tokens.adjust(a.at_ms, tokens - a.tokens_charged);
 }
 
 }  // namespace switchyard::proxy

@@ -10,8 +10,10 @@
 //  * Concurrency: at most max_concurrent admitted requests not yet finished.
 // Over a limit: 429 with Retry-After (when the oldest entry leaves the window). Every
 // admission carries the x-ratelimit-* header values (OpenAI's names) for its response.
-// The clock is injected so the edges can be tested exactly. This is the instance-local
-// limiter; a shared one (Redis) implements the same interface.
+// The logs keep one entry per millisecond with admissions (a count), so a key's memory is
+// bounded by the window (60,000 entries at most) however high its limits. The clock is
+// injected so the edges can be tested exactly. This is the instance-local limiter; a
+// shared one (Redis) implements the same interface.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -38,10 +41,17 @@ struct RateLimits {
 // One admitted request; hand it back to finish().
 struct RateAdmission {
   std::string key_hash;
-  uint64_t id = 0;               // its entry in the token log
+  void* state = nullptr;         // the limiter's per-key state (opaque)
+  int64_t at_ms = 0;             // when it was admitted
+  int64_t tokens_charged = 0;    // its estimate in the token log
   bool holds_slot = false;       // counted in max_concurrent
-  std::vector<std::pair<std::string, std::string>> headers;  // x-ratelimit-*
+  // For the x-ratelimit-* headers (rate_limit_headers); a limit of 0 sends none of its trio.
+  int64_t rpm = 0, requests_remaining = 0, requests_reset_ms = 0;
+  int64_t tpm = 0, tokens_remaining = 0, tokens_reset_ms = 0;
 };
+
+// x-ratelimit-{limit,remaining,reset}-{requests,tokens}, as OpenAI names them.
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateAdmission& a);
 
 class RateLimiter {
  public:
@@ -59,25 +69,27 @@ class LocalRateLimiter final : public RateLimiter {
   void finish(const RateAdmission& admission, int64_t tokens) override;
 
  private:
-  struct TokenEntry {
+  struct Entry {
     int64_t at_ms;
-    int64_t tokens;
-    uint64_t id;
+    int64_t amount;  // requests admitted, or tokens charged, in that millisecond
+  };
+  struct Log {
+    std::deque<Entry> entries;  // oldest first, within the window
+    int64_t sum = 0;
+    void add(int64_t at_ms, int64_t amount);
+    void expire(int64_t now_ms);
+    void adjust(int64_t at_ms, int64_t delta);  // the entry of at_ms, if still in the window
   };
   struct KeyState {
     std::mutex mu;
-    std::deque<int64_t> requests;   // admission times within the window
-    std::deque<TokenEntry> tokens;  // within the window
-    int64_t token_sum = 0;
+    Log requests, tokens;
     int64_t in_flight = 0;
   };
   KeyState& state_for(const std::string& key_hash);
-  static void expire(KeyState& s, int64_t now);
 
   std::function<int64_t()> now_ms_;
-  std::mutex map_mu_;
-  std::unordered_map<std::string, std::unique_ptr<KeyState>> keys_;
-  uint64_t next_id_ = 1;  // guarded by map_mu_
+  std::shared_mutex map_mu_;
+  std::unordered_map<std::string, std::unique_ptr<KeyState>> keys_;  // never removed: states stay valid
 };
 
 // OpenAI's reset format: "1s", "59.5s", "6m0s", "120ms".

@@ -61,7 +61,7 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
   if (limits.any() && s.limiter) {
     auto admission = s.limiter->admit(ledger.key()->key_hash, limits, estimate_prompt_tokens(*d.request));
     if (!admission) return std::unexpected(admission.error());
-    for (const auto& [name, value] : admission->headers) res.set_header(name, value);
+    for (const auto& [name, value] : rate_limit_headers(*admission)) res.set_header(name, value);
     ledger.admitted(std::move(*admission));
   }
   if (!settings.limit_pico) return {};
