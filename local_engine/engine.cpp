@@ -30,11 +30,33 @@ std::optional<GenerationEvent> Generation::next() {
   }
   GenerationEvent ev = std::move(state_->events.front());
   state_->events.pop_front();
-  if (ev.kind != GenerationEvent::Kind::delta) finished_ = true;
+  if (ev.kind == GenerationEvent::Kind::error || (state_->closed && state_->events.empty())) finished_ = true;
   return ev;
 }
 
 // ---------------------------------------------------------------- Engine
+
+namespace {
+
+// The prefix cache's pool, when asked for; without one the engine still runs.
+void reserve_prefix_cache(EngineCore& core) {
+  const EngineOptions& o = core.options;
+  if (o.prefix_cache_bytes == 0) return;
+  auto positions = core.model->reserve_pool(o.prefix_cache_bytes);
+  if (!positions) {
+    core.info.prefix_cache_note = "no prefix cache: " + positions.error().message;
+    return;
+  }
+  const int32_t block = std::max(1, o.prefix_block_tokens);
+  if (*positions < block) {
+    core.info.prefix_cache_note = "no prefix cache: prefix_cache_bytes holds less than one block";
+    return;
+  }
+  core.prefix_cache.emplace(block, *positions);
+  core.info.prefix_cache_positions = size_t(core.prefix_cache->capacity_blocks()) * size_t(block);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::create(Tokenizer tokenizer, std::unique_ptr<BatchModel> model,
                                                const EngineOptions& options, ChatTemplateKind chat_template) {
@@ -53,6 +75,8 @@ Result<std::unique_ptr<Engine>> Engine::create(Tokenizer tokenizer, std::unique_
   core->info.n_vocab = model->n_vocab();
   core->info.chat_template = chat_template;
   core->model = std::move(model);
+  core->constraints = std::make_unique<ConstraintCompiler>(core->tokenizer, chat_template);
+  reserve_prefix_cache(*core);
   core->thread = std::thread([c = core.get()] { c->run(); });
   std::unique_ptr<Engine> e(new Engine());
   e->core_ = std::move(core);
@@ -93,6 +117,7 @@ std::expected<std::vector<int32_t>, SubmitError> Engine::tokenize_prompt(const G
     RenderParams p;
     p.kind = core_->info.chat_template;
     p.tokens = TemplateTokens::from(tok);
+    if (ConstraintCompiler::shows_tools(r)) p.tools = r.tools;
     ids = tok.encode_segments(render_chat(r.messages, p), true);
   }
   if (ids.empty())
@@ -113,19 +138,29 @@ std::expected<std::unique_ptr<Generation>, SubmitError> Engine::submit(Generatio
                                        0});
   if (r.max_tokens < 0)
     return std::unexpected(SubmitError{SubmitError::Kind::invalid_request, "max_tokens must be >= 0", 0});
+  const int max_choices = std::min(core_->options.max_choices, core_->info.n_seq_max);
+  if (r.n < 1 || r.n > max_choices)
+    return std::unexpected(SubmitError{SubmitError::Kind::invalid_request,
+                                       "n must be between 1 and " + std::to_string(max_choices) +
+                                           " on this engine (got " + std::to_string(r.n) + ")",
+                                       0});
+  auto constraint = core_->constraints->compile(r);
+  if (!constraint) return std::unexpected(SubmitError{SubmitError::Kind::invalid_request, constraint.error().message, 0});
   const int64_t room = n_ctx - n_prompt;
   const int32_t max_tokens = static_cast<int32_t>(r.max_tokens == 0 ? room : std::min<int64_t>(r.max_tokens, room));
 
+  auto spec = std::make_shared<RequestSpec>();
+  spec->prompt = std::move(*ids);
+  spec->sampling = std::move(r.sampling);
+  spec->max_tokens = max_tokens;
+  spec->stop = std::move(r.stop);
+  spec->ignore_eos = r.ignore_eos;
+  spec->strip_leading_space = r.strip_leading_space.value_or(!r.prompt.has_value());
+  spec->n_choices = r.n;
+  spec->constraint = std::move(*constraint);
   auto state = std::make_shared<RequestState>();
-  PendingRequest p;
-  p.state = state;
-  p.prompt = std::move(*ids);
-  p.sampling = std::move(r.sampling);
-  p.max_tokens = max_tokens;
-  p.stop = std::move(r.stop);
-  p.ignore_eos = r.ignore_eos;
-  p.strip_leading_space = r.strip_leading_space.value_or(!r.prompt.has_value());
-  p.submitted = Clock::now();
+  state->choices_left = r.n;
+  PendingRequest p{state, std::move(spec), Clock::now()};
   {
     std::lock_guard lk(core_->mu);
     if (core_->stopping)

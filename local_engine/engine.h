@@ -10,6 +10,12 @@
 // per step shared by all prefilling sequences) so running streams keep flowing. When all
 // sequence slots are busy, requests wait in a queue of max_queue; beyond that submit
 // fails at once with retry_after_seconds (the proxy answers 503 + Retry-After).
+//
+// What a request can ask beyond sampling: a response_format or tools, which constrain
+// decoding token by token (constraint.h, grammar/); n choices, which share one prefill
+// (the prompt's KV is copied to each choice's slot). Whatever the request, a prompt that
+// starts like an earlier one reads the KV of their common whole blocks from the prefix
+// cache (prefix_cache.h) instead of computing it; usage.cached_tokens says how many.
 #pragma once
 
 #include <chrono>
@@ -44,6 +50,13 @@ struct EngineOptions {
   // "cuda:N". When the GPU cannot be used the engine runs on the CPU and EngineInfo's
   // device_note says why.
   std::string device = "auto";
+  // The prefix cache: KV of prompt prefixes kept for later requests that start the same
+  // way (a long shared system prompt is prefilled once), within this budget; 0 = off (the
+  // default: the memory is the operator's to give). On the GPU it is device memory; when
+  // it cannot be reserved the engine runs without it (EngineInfo says why).
+  size_t prefix_cache_bytes = 0;
+  int prefix_block_tokens = 16;       // reuse granularity
+  int max_choices = 4;                // GenerationRequest::n bound (also <= the slots)
 };
 
 // EngineOptions::device parsed: "auto" (or ""), "cpu", "cuda" (= cuda:0) or "cuda:N" with
@@ -53,6 +66,26 @@ struct DeviceChoice {
   int cuda_index = -1;    // "cuda:N"; -1 with cpu_only false = "auto"
 };
 std::optional<DeviceChoice> parse_device(std::string_view device);
+
+// response_format: free text, any JSON object, or JSON valid under a schema
+// (grammar/json_schema.h says which keywords). Decoding is constrained token by token.
+struct ResponseFormat {
+  enum class Kind { text, json_object, json_schema };
+  Kind kind = Kind::text;
+  std::string schema_json;  // json_schema: the schema, as a JSON text
+};
+
+// tool_choice: automatic (the model may call a tool; once it starts a call the call is
+// kept valid), none (no call: tools are not shown), required (at least one call, forced
+// from the first token), function (a call of that one function).
+enum class ToolChoice { automatic, none, required, function };
+
+struct ToolCallDelta {
+  int32_t index = 0;      // which call of this choice (0, 1, ...)
+  std::string id;         // first delta of a call only
+  std::string name;       // first delta of a call only
+  std::string arguments;  // a fragment of the JSON arguments
+};
 
 struct GenerationRequest {
   std::vector<ChatMessage> messages;  // chat form, rendered with the engine's template
@@ -65,11 +98,21 @@ struct GenerationRequest {
   // Drop the leading space of the first generated word. Default: true for chat (answers
   // start "Hello", not " Hello"), false for raw prompts (" Paris" continues the text).
   std::optional<bool> strip_leading_space;
+  ResponseFormat response_format;
+  std::vector<ToolSpec> tools;               // rendered by the chat template
+  ToolChoice tool_choice = ToolChoice::automatic;
+  std::string tool_choice_function;          // ToolChoice::function: its name
+  bool parallel_tool_calls = true;           // false: at most one call
+  // Choices: the prompt is prefilled once and its KV copied to the others; choice i
+  // samples with its own RNG stream derived from the seed (choice 0's is the seed's own,
+  // so n = 1 and choice 0 of n > 1 agree). Each choice holds a sequence slot.
+  int n = 1;
 };
 
 struct GenerationUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;   // prompt tokens whose KV came from the prefix cache
   double prefill_seconds = 0;  // admission to first sampled token
   double decode_seconds = 0;   // first sampled token to the last
   double queue_seconds = 0;    // submit to admission
@@ -85,10 +128,13 @@ struct GeneratedToken {
 struct GenerationEvent {
   enum class Kind { delta, finish, error };
   Kind kind = Kind::delta;
+  int32_t choice = 0;                   // which of the request's n choices
   std::string text;                     // delta: text to show now (may be empty)
   std::optional<GeneratedToken> token;  // delta: the token sampled in this step
-  std::string finish_reason;            // finish: "stop" | "length"
-  std::string native_finish_reason;     // finish: "eos" | "stop_string" | "length"
+  std::vector<ToolCallDelta> tool_calls;  // delta: pieces of tool calls (not in `text`)
+  std::string finish_reason;            // finish: "stop" | "length" | "tool_calls"
+  std::string native_finish_reason;     // finish: "eos" | "stop_string" | "length" | "grammar" (the
+                                        // constraint is complete: nothing may follow)
   GenerationUsage usage;                // finish
   std::string error;                    // error (the last event)
 };
@@ -111,13 +157,26 @@ class BatchModel {
   // logits: F32 [n_want_logits, n_vocab], rows in batch order of want_logits tokens.
   virtual Result<void> forward(std::span<const BatchToken> batch, float* logits) = 0;
   virtual void clear_seq(int32_t seq) = 0;
+
+  // KV copies, for choices forked from one prefill (n > 1) and for the prefix cache.
+  // Positions [0, n) of src become those of dst, which then holds exactly n positions.
+  virtual Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) = 0;
+  // The prefix cache's pool: KV storage outside the sequence slots, of at most `bytes`.
+  // Returns the positions it holds (0: no pool; the engine then runs without the cache).
+  virtual Result<int32_t> reserve_pool(size_t bytes) = 0;
+  // Positions [pos, pos + n) of seq -> pool positions [pool_pos, pool_pos + n).
+  virtual Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) = 0;
+  // Pool positions [pool_pos, pool_pos + n) -> [pos, pos + n) of seq (pos <= its length);
+  // seq then holds pos + n positions.
+  virtual Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) = 0;
 };
 
 struct RequestState;  // shared by a handle and the scheduler (engine_impl.h)
 struct EngineCore;
 
 // A running (or queued) generation. next() blocks for the next event and returns
-// nullopt after the finish or error event. Destroying it cancels the generation.
+// nullopt after the last choice's finish event, or after an error event (which ends every
+// choice). Destroying it cancels the generation.
 class Generation {
  public:
   ~Generation();
@@ -150,6 +209,8 @@ struct EngineInfo {
   size_t kv_cache_bytes = 0;  // the whole cache, all slots
   std::string device;         // "cpu (avx2, 8 threads)" or "cuda:0 (NVIDIA H200)"
   std::string device_note;    // why the GPU is not used, when it was asked for (or auto)
+  size_t prefix_cache_positions = 0;  // KV positions the prefix cache holds (0: off)
+  std::string prefix_cache_note;      // why there is no prefix cache although one was asked for
 };
 
 class Engine {

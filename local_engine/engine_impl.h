@@ -9,19 +9,22 @@
 #include <mutex>
 #include <thread>
 
+#include "local_engine/constraint.h"
 #include "local_engine/engine.h"
-#include "local_engine/stop_strings.h"
+#include "local_engine/prefix_cache.h"
 
 namespace switchyard::engine {
 
 using Clock = std::chrono::steady_clock;
 
-// Event queue between the scheduler (producer) and one handle (consumer).
+// Event queue between the scheduler (producer) and one handle (consumer). A request with
+// n choices closes when the last of them has finished (or on the first error).
 struct RequestState {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<GenerationEvent> events;
   bool closed = false;                // no more events will be pushed
+  int choices_left = 1;               // finish events still to come
   std::atomic<bool> cancelled{false};
 
   void push(GenerationEvent ev, bool last) {
@@ -30,6 +33,16 @@ struct RequestState {
       if (closed) return;
       events.push_back(std::move(ev));
       closed = last;
+    }
+    cv.notify_all();
+  }
+  // One choice's finish event; the stream closes after the last choice's.
+  void push_finish(GenerationEvent ev) {
+    {
+      std::lock_guard lk(mu);
+      if (closed) return;
+      events.push_back(std::move(ev));
+      closed = --choices_left <= 0;
     }
     cv.notify_all();
   }
@@ -42,15 +55,22 @@ struct RequestState {
   }
 };
 
-// A request that passed validation, waiting for a slot.
-struct PendingRequest {
-  std::shared_ptr<RequestState> state;
+// What a validated request asks for; shared, read-only, by its choices.
+struct RequestSpec {
   std::vector<int32_t> prompt;
   SamplingOptions sampling;
   int32_t max_tokens = 0;  // already clipped to the context
   std::vector<std::string> stop;
   bool ignore_eos = false;
   bool strip_leading_space = false;
+  int32_t n_choices = 1;
+  std::shared_ptr<const OutputConstraint> constraint;  // null: free text
+};
+
+// A request that passed validation, waiting for slots (one per choice).
+struct PendingRequest {
+  std::shared_ptr<RequestState> state;
+  std::shared_ptr<const RequestSpec> spec;
   Clock::time_point submitted;
 };
 
@@ -59,6 +79,8 @@ struct EngineCore {
   std::unique_ptr<BatchModel> model;
   EngineOptions options;
   EngineInfo info;
+  std::optional<PrefixCache> prefix_cache;  // the scheduler thread's, once it runs
+  std::unique_ptr<ConstraintCompiler> constraints;
 
   mutable std::mutex mu;               // guards everything below
   std::condition_variable wake;

@@ -21,9 +21,37 @@ class ModelBatch : public BatchModel {
   }
   void clear_seq(int32_t seq) override { kv_.clear_seq(seq); }
 
+  Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) override {
+    if (n > kv_.seq_len(src)) return std::unexpected(Error{"copy_seq: the source holds fewer positions"});
+    if (auto r = kv_.copy_positions(kv_, src, 0, dst, 0, n); !r) return r;
+    kv_.set_seq_len(dst, n);
+    return {};
+  }
+  Result<int32_t> reserve_pool(size_t bytes) override {
+    const size_t per_position = KvCache::bytes_needed(model_->config(), 1, 1, kv_.type());
+    const size_t positions = std::min<size_t>(bytes / per_position, size_t(1) << 24);
+    if (positions == 0) return 0;
+    auto pool = KvCache::create(model_->config(), 1, int(positions), kv_.type());
+    if (!pool) return std::unexpected(pool.error());
+    pool_ = std::move(*pool);
+    return int32_t(positions);
+  }
+  Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) override {
+    if (!pool_) return std::unexpected(Error{"save_to_pool: no pool"});
+    return pool_->copy_positions(kv_, seq, pos, 0, pool_pos, n);
+  }
+  Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) override {
+    if (!pool_) return std::unexpected(Error{"load_from_pool: no pool"});
+    if (pos > kv_.seq_len(seq)) return std::unexpected(Error{"load_from_pool: would leave a gap in the sequence"});
+    if (auto r = kv_.copy_positions(*pool_, 0, pool_pos, seq, pos, n); !r) return r;
+    kv_.set_seq_len(seq, pos + n);
+    return {};
+  }
+
  private:
   std::shared_ptr<Model> model_;
   KvCache kv_;
+  std::optional<KvCache> pool_;  // one "sequence" of pool positions
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "local_engine/kv_cache.h"
 
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -39,6 +40,24 @@ Result<KvCache> KvCache::create(const ModelConfig& c, int n_seq_max, int n_ctx, 
   }
   kv.seq_len_.assign(size_t(n_seq_max), 0);
   return kv;
+}
+
+Result<void> KvCache::copy_positions(const KvCache& src, int src_seq, int src_pos, int dst_seq, int dst_pos, int n) {
+  if (src.n_layer_ != n_layer_ || src.kv_dim_ != kv_dim_ || src.type_ != type_)
+    return std::unexpected(Error{"kv cache: copy between caches of different shapes or types"});
+  auto inside = [](const KvCache& c, int seq, int pos, int count) {
+    return seq >= 0 && seq < c.n_seq_max_ && pos >= 0 && count >= 0 && int64_t(pos) + count <= c.n_ctx_;
+  };
+  if (!inside(src, src_seq, src_pos, n) || !inside(*this, dst_seq, dst_pos, n))
+    return std::unexpected(Error{"kv cache: copy of " + std::to_string(n) + " positions out of range"});
+  const size_t elem = type_ == KvType::f16 ? 2 : 4;
+  const size_t bytes = size_t(n) * size_t(kv_dim_) * elem;  // positions of one sequence are contiguous
+  const size_t from = src.offset(src_seq, src_pos) * elem, to = offset(dst_seq, dst_pos) * elem;
+  for (int l = 0; l < n_layer_; ++l) {
+    std::memmove(k_[size_t(l)].get() + to, src.k_[size_t(l)].get() + from, bytes);
+    std::memmove(v_[size_t(l)].get() + to, src.v_[size_t(l)].get() + from, bytes);
+  }
+  return {};
 }
 
 }  // namespace switchyard::engine

@@ -52,6 +52,11 @@ class KvCache {
 
   void set_seq_len(int seq, int len) { seq_len_[size_t(seq)] = len; }  // used by forward
 
+  // K/V of n positions, every layer, from (src_seq, src_pos) of src to (dst_seq, dst_pos)
+  // here (src may be this cache). Both must hold the same model's layers in the same type.
+  // Lengths are not touched: the caller says what the destination holds.
+  Result<void> copy_positions(const KvCache& src, int src_seq, int src_pos, int dst_seq, int dst_pos, int n);
+
  private:
   size_t offset(int seq, int pos) const { return (size_t(seq) * size_t(n_ctx_) + size_t(pos)) * size_t(kv_dim_); }
   int n_seq_max_ = 0, n_ctx_ = 0, n_layer_ = 0;

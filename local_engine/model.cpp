@@ -1,4 +1,5 @@
-// Llama / Mixtral forward over a batch of tokens from many sequences (llama.cpp semantics).
+// Llama / Mixtral loading: GGUF metadata -> ModelConfig, tensors -> weight views (the
+// forward is in model_forward.cpp).
 #include "local_engine/model.h"
 
 #include <sys/mman.h>
@@ -20,55 +21,10 @@ using detail::sformat;
 using Layer = LayerWeights;
 using Weights = ModelWeights;
 
-// Activations quantized once per matmul input, per activation format.
-struct ActBuffers {
-  std::vector<uint8_t> buf[3];
-  bool valid[3] = {false, false, false};
-  void reset() { valid[0] = valid[1] = valid[2] = false; }
-};
-
-struct Model::Scratch {
-  std::vector<float> x;       // F32 [n, dim] residual stream
-  std::vector<float> xb;      // F32 [n, dim] normed input of a block
-  std::vector<float> q;       // F32 [n, q_dim]
-  std::vector<float> k;       // F32 [n, kv_dim]
-  std::vector<float> v;       // F32 [n, kv_dim]
-  std::vector<float> att;     // F32 [n, q_dim] attention output
-  std::vector<float> tmp;     // F32 [n, dim] block output before the residual add
-  std::vector<float> hg;      // F32 [n_slots, ff] gate (then swiglu) per (token, expert) slot
-  std::vector<float> hu;      // F32 [n_slots, ff] up
-  std::vector<float> dout;    // F32 [n_slots, dim] expert down outputs
-  std::vector<float> router;  // F32 [n, n_expert]
-  std::vector<int32_t> slot_token;   // [n_slots] token of each slot, grouped by expert
-  std::vector<float> slot_weight;    // [n_slots]
-  std::vector<int32_t> expert_offset;  // [n_expert + 1]
-  std::vector<int32_t> token_expert;   // [n, k] chosen experts
-  std::vector<float> token_weight;     // [n, k]
-  std::vector<int32_t> logit_rows;     // indices of tokens that want logits
-  ActBuffers a_in, a_hidden;
-  std::vector<float> fin;     // F32 [n_logits, dim]
-};
-
-Model::~Model() = default;
 
 namespace {
 
 Error err(std::string m) { return Error{std::move(m)}; }
-
-template <class T>
-void grow(std::vector<T>& v, size_t n) {
-  if (v.size() < n) v.resize(n);
-}
-
-const uint8_t* quantized(Backend& be, ActBuffers& ab, ActType t, const float* x, int64_t n, int64_t cols) {
-  int s = int(t);
-  if (!ab.valid[s]) {
-    grow(ab.buf[s], act_row_bytes(t, cols) * size_t(n));
-    be.quantize_rows(t, x, n, cols, ab.buf[s].data());
-    ab.valid[s] = true;
-  }
-  return ab.buf[s].data();
-}
 
 struct Loader {
   const GgufFile& g;
@@ -274,7 +230,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelL
     prefault(g.bytes(), progress_wanted(params.progress));
   }
   m->backend_ = make_cpu_backend({params.n_threads, params.isa});
-  m->s_ = std::make_unique<Scratch>();
+  m->init_scratch();
   return m;
 }
 
@@ -306,238 +262,6 @@ size_t Model::weight_bytes_per_step(double n_experts_touched) const {
   const double per_expert = double(bytes(l0.gate_e[0]) + bytes(l0.up_e[0]) + bytes(l0.down_e[0]));
   const double topk = double(config_.n_expert_used) * per_expert * double(config_.n_layer);
   return size_t(double(weight_bytes_per_token()) - topk + n_experts_touched * per_expert * double(config_.n_layer));
-}
-
-Result<void> Model::forward(KvCache& kv, std::span<const BatchToken> batch, float* logits) {
-  const ModelConfig& c = config_;
-  const int64_t n = int64_t(batch.size());
-  if (n == 0) return {};
-  if (kv.n_layer() != c.n_layer || kv.kv_dim() != int64_t(c.n_kv_head) * c.head_dim)
-    return std::unexpected(err("forward: kv cache was made for another model"));
-  // Validate the batch before touching anything: positions append (or rewrite) per sequence.
-  std::vector<int> len(size_t(kv.n_seq_max()));
-  for (int s = 0; s < kv.n_seq_max(); ++s) len[size_t(s)] = kv.seq_len(s);
-  int64_t n_logits = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const BatchToken& t = batch[size_t(i)];
-    if (t.token < 0 || t.token >= c.n_vocab) return std::unexpected(err(sformat("forward: token {} out of vocabulary ({})", t.token, c.n_vocab)));
-    if (t.seq < 0 || t.seq >= kv.n_seq_max()) return std::unexpected(err(sformat("forward: sequence {} out of range", t.seq)));
-    if (t.pos < 0 || t.pos >= kv.n_ctx()) return std::unexpected(err(sformat("forward: position {} outside context {}", t.pos, kv.n_ctx())));
-    if (t.pos > len[size_t(t.seq)])
-      return std::unexpected(err(sformat("forward: position {} of sequence {} skips positions (length {})", t.pos, t.seq, len[size_t(t.seq)])));
-    len[size_t(t.seq)] = t.pos + 1;
-    n_logits += t.want_logits;
-  }
-  if (n_logits > 0 && !logits) return std::unexpected(err("forward: logits requested but no output buffer"));
-
-  Scratch& s = *s_;
-  Backend& be = *backend_;
-  const int64_t dim = c.dim, hd = c.head_dim, q_dim = int64_t(c.n_head) * hd, kv_dim = int64_t(c.n_kv_head) * hd;
-  const int64_t ff = c.n_ff;
-  grow(s.x, size_t(n * dim));
-  grow(s.xb, size_t(n * dim));
-  grow(s.q, size_t(n * q_dim));
-  grow(s.k, size_t(n * kv_dim));
-  grow(s.v, size_t(n * kv_dim));
-  grow(s.att, size_t(n * q_dim));
-  grow(s.tmp, size_t(n * dim));
-
-  // x = embed(token)
-  for (int64_t i = 0; i < n; ++i) {
-    const WeightMatrix& e = w_->token_embd;
-    dequantize_row(e.type, e.data + size_t(batch[size_t(i)].token) * e.row_bytes, &s.x[size_t(i * dim)], dim);
-  }
-
-  // Element-wise work on a few tokens is cheaper than a dispatch.
-  auto par = [&](int64_t count, int64_t min_parallel, const std::function<void(int64_t, int64_t)>& fn) {
-    if (count < min_parallel) fn(0, count);
-    else be.parallel_for(count, fn);
-  };
-  auto rms_rows = [&](const float* weight) {
-    par(n, 8, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) cpu::rms_norm(&s.xb[size_t(i * dim)], &s.x[size_t(i * dim)], weight, dim, c.rms_eps);
-    });
-  };
-  auto add_residual = [&](const float* delta) {
-    for (int64_t k = 0; k < n * dim; ++k) s.x[size_t(k)] += delta[k];
-  };
-
-  const float att_scale = 1.0f / std::sqrt(float(hd));
-  const bool kv_f16 = kv.type() == KvType::f16;
-  const int group = c.n_head / c.n_kv_head;
-
-  for (int l = 0; l < c.n_layer; ++l) {
-    const Layer& ly = w_->layers[size_t(l)];
-    // ---- attention: h = x + Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb)
-    rms_rows(ly.attn_norm);
-    s.a_in.reset();
-    {
-      auto job = [&](const WeightMatrix& wm, float* y, int64_t stride) {
-        ActType at = act_type_for(wm.type);
-        return MatmulJob{wm, quantized(be, s.a_in, at, s.xb.data(), n, dim), act_row_bytes(at, dim), nullptr, n, y, stride};
-      };
-      MatmulJob jobs[3] = {job(ly.wq, s.q.data(), q_dim), job(ly.wk, s.k.data(), kv_dim), job(ly.wv, s.v.data(), kv_dim)};
-      be.matmul(jobs);
-    }
-    par(n, 8, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const BatchToken& t = batch[size_t(i)];
-        cpu::rope(&s.q[size_t(i * q_dim)], c.n_head, int(hd), c.rope_dim, t.pos, c.rope_freq_base);
-        cpu::rope(&s.k[size_t(i * kv_dim)], c.n_kv_head, int(hd), c.rope_dim, t.pos, c.rope_freq_base);
-        if (kv_f16) {
-          cpu::f32_to_f16_row(&s.k[size_t(i * kv_dim)], kv.k16(l, t.seq, t.pos), kv_dim);
-          cpu::f32_to_f16_row(&s.v[size_t(i * kv_dim)], kv.v16(l, t.seq, t.pos), kv_dim);
-        } else {
-          std::copy_n(&s.k[size_t(i * kv_dim)], kv_dim, kv.k(l, t.seq, t.pos));
-          std::copy_n(&s.v[size_t(i * kv_dim)], kv_dim, kv.v(l, t.seq, t.pos));
-        }
-      }
-    });
-    int64_t att_work = 0;  // multiply-adds, to skip the dispatch for tiny attention
-    for (int64_t i = 0; i < n; ++i) att_work += int64_t(batch[size_t(i)].pos + 1) * q_dim * 2;
-    // One task per (token, KV head): the group's query heads share each K/V row load.
-    par(n * c.n_kv_head, att_work < (1 << 16) ? INT64_MAX : 2, [&](int64_t b, int64_t e) {
-      std::vector<float> scores;
-      for (int64_t task = b; task < e; ++task) {
-        const int64_t i = task / c.n_kv_head;
-        const int kvh = int(task % c.n_kv_head);
-        const BatchToken& t = batch[size_t(i)];
-        scores.resize(size_t(group) * size_t(t.pos + 1));
-        const int64_t h0 = int64_t(kvh) * group;
-        const float* q = &s.q[size_t(i * q_dim + h0 * hd)];
-        float* out = &s.att[size_t(i * q_dim + h0 * hd)];
-        if (kv_f16)
-          cpu::attention_f16(q, group, hd, kv.k16(l, t.seq, 0) + kvh * hd, kv.v16(l, t.seq, 0) + kvh * hd, kv_dim, t.pos + 1,
-                             att_scale, out, scores.data());
-        else
-          cpu::attention(q, group, hd, kv.k(l, t.seq, 0) + kvh * hd, kv.v(l, t.seq, 0) + kvh * hd, kv_dim, t.pos + 1, att_scale,
-                         out, scores.data());
-      }
-    });
-    {
-      ActBuffers& ab = s.a_hidden;
-      ab.reset();
-      ActType at = act_type_for(ly.wo.type);
-      MatmulJob job{ly.wo, quantized(be, ab, at, s.att.data(), n, q_dim), act_row_bytes(at, q_dim), nullptr, n, s.tmp.data(), dim};
-      be.matmul({&job, 1});
-    }
-    add_residual(s.tmp.data());
-
-    // ---- feed-forward: x = h + FFN(rms(h))
-    rms_rows(ly.ffn_norm);
-    s.a_in.reset();
-    if (c.n_expert == 0) {
-      grow(s.hg, size_t(n * ff));
-      grow(s.hu, size_t(n * ff));
-      ActType at = act_type_for(ly.ffn_gate.type), au = act_type_for(ly.ffn_up.type);
-      MatmulJob jobs[2] = {
-          {ly.ffn_gate, quantized(be, s.a_in, at, s.xb.data(), n, dim), act_row_bytes(at, dim), nullptr, n, s.hg.data(), ff},
-          {ly.ffn_up, quantized(be, s.a_in, au, s.xb.data(), n, dim), act_row_bytes(au, dim), nullptr, n, s.hu.data(), ff}};
-      be.matmul(jobs);
-      par(n, 8, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) cpu::swiglu(&s.hg[size_t(i * ff)], &s.hu[size_t(i * ff)], ff);
-      });
-      s.a_hidden.reset();
-      ActType ad = act_type_for(ly.ffn_down.type);
-      MatmulJob down{ly.ffn_down, quantized(be, s.a_hidden, ad, s.hg.data(), n, ff), act_row_bytes(ad, ff), nullptr, n, s.tmp.data(), dim};
-      be.matmul({&down, 1});
-      add_residual(s.tmp.data());
-      continue;
-    }
-
-    // MoE: route, group (token, expert) slots by expert, run each expert once on its tokens.
-    const int E = c.n_expert, K = c.n_expert_used;
-    grow(s.router, size_t(n * E));
-    {
-      ActType ar = act_type_for(ly.gate_inp.type);
-      MatmulJob job{ly.gate_inp, quantized(be, s.a_in, ar, s.xb.data(), n, dim), act_row_bytes(ar, dim), nullptr, n, s.router.data(), E};
-      be.matmul({&job, 1});
-    }
-    grow(s.token_expert, size_t(n * K));
-    grow(s.token_weight, size_t(n * K));
-    s.expert_offset.assign(size_t(E + 1), 0);
-    for (int64_t i = 0; i < n; ++i) {
-      float* p = &s.router[size_t(i * E)];
-      cpu::softmax(p, E);
-      int32_t* chosen = &s.token_expert[size_t(i * K)];
-      float* wsel = &s.token_weight[size_t(i * K)];
-      float sum = 0;
-      for (int k = 0; k < K; ++k) {  // top-k by probability, lowest index first on ties
-        int best = -1;
-        for (int e = 0; e < E; ++e) {
-          bool taken = false;
-          for (int j = 0; j < k; ++j) taken |= chosen[j] == e;
-          if (!taken && (best < 0 || p[e] > p[best])) best = e;
-        }
-        chosen[k] = best;
-        wsel[k] = p[best];
-        sum += p[best];
-        s.expert_offset[size_t(best + 1)]++;
-      }
-      for (int k = 0; k < K; ++k) wsel[k] /= sum;
-    }
-    for (int e = 0; e < E; ++e) s.expert_offset[size_t(e + 1)] += s.expert_offset[size_t(e)];
-    const int64_t n_slots = n * K;
-    grow(s.slot_token, size_t(n_slots));
-    grow(s.slot_weight, size_t(n_slots));
-    {
-      std::vector<int32_t> fill(s.expert_offset.begin(), s.expert_offset.end() - 1);
-      for (int64_t i = 0; i < n; ++i)
-        for (int k = 0; k < K; ++k) {
-          int e = s.token_expert[size_t(i * K + k)];
-          int32_t slot = fill[size_t(e)]++;
-          s.slot_token[size_t(slot)] = int32_t(i);
-          s.slot_weight[size_t(slot)] = s.token_weight[size_t(i * K + k)];
-        }
-    }
-    grow(s.hg, size_t(n_slots * ff));
-    grow(s.hu, size_t(n_slots * ff));
-    grow(s.dout, size_t(n_slots * dim));
-    std::vector<MatmulJob> jobs;
-    for (int e = 0; e < E; ++e) {
-      const int32_t off = s.expert_offset[size_t(e)], cnt = s.expert_offset[size_t(e + 1)] - off;
-      if (cnt == 0) continue;
-      ActType ag = act_type_for(ly.gate_e[size_t(e)].type), au = act_type_for(ly.up_e[size_t(e)].type);
-      jobs.push_back({ly.gate_e[size_t(e)], quantized(be, s.a_in, ag, s.xb.data(), n, dim), act_row_bytes(ag, dim),
-                      &s.slot_token[size_t(off)], cnt, &s.hg[size_t(off * ff)], ff});
-      jobs.push_back({ly.up_e[size_t(e)], quantized(be, s.a_in, au, s.xb.data(), n, dim), act_row_bytes(au, dim),
-                      &s.slot_token[size_t(off)], cnt, &s.hu[size_t(off * ff)], ff});
-    }
-    be.matmul(jobs);
-    par(n_slots, 8, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) cpu::swiglu(&s.hg[size_t(i * ff)], &s.hu[size_t(i * ff)], ff);
-    });
-    s.a_hidden.reset();
-    jobs.clear();
-    for (int e = 0; e < E; ++e) {
-      const int32_t off = s.expert_offset[size_t(e)], cnt = s.expert_offset[size_t(e + 1)] - off;
-      if (cnt == 0) continue;
-      ActType ad = act_type_for(ly.down_e[size_t(e)].type);
-      const size_t rb = act_row_bytes(ad, ff);
-      const uint8_t* hq = quantized(be, s.a_hidden, ad, s.hg.data(), n_slots, ff);
-      jobs.push_back({ly.down_e[size_t(e)], hq + size_t(off) * rb, rb, nullptr, cnt, &s.dout[size_t(off * dim)], dim});
-    }
-    be.matmul(jobs);
-    for (int64_t slot = 0; slot < n_slots; ++slot) {
-      float* x = &s.x[size_t(s.slot_token[size_t(slot)] * dim)];
-      const float* d = &s.dout[size_t(slot * dim)];
-      const float wgt = s.slot_weight[size_t(slot)];
-      for (int64_t j = 0; j < dim; ++j) x[j] += wgt * d[j];
-    }
-  }
-
-  for (int sq = 0; sq < kv.n_seq_max(); ++sq) kv.set_seq_len(sq, len[size_t(sq)]);  // last position written + 1
-  if (n_logits == 0) return {};
-  // logits = output . rms(x) for the tokens that want them
-  grow(s.fin, size_t(n_logits * dim));
-  int64_t r = 0;
-  for (int64_t i = 0; i < n; ++i)
-    if (batch[size_t(i)].want_logits) cpu::rms_norm(&s.fin[size_t(r++ * dim)], &s.x[size_t(i * dim)], w_->output_norm, dim, c.rms_eps);
-  s.a_in.reset();
-  ActType ao = act_type_for(w_->output.type);
-  MatmulJob job{w_->output, quantized(be, s.a_in, ao, s.fin.data(), n_logits, dim), act_row_bytes(ao, dim), nullptr, n_logits, logits, c.n_vocab};
-  be.matmul({&job, 1});
-  return {};
 }
 
 }  // namespace switchyard::engine

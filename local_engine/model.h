@@ -92,13 +92,15 @@ class Model {
   // (each expert's weights are read once per step however many tokens it serves).
   size_t weight_bytes_per_step(double n_experts_touched) const;
 
+  struct Scratch;  // the forward's buffers, opaque (model_forward.cpp)
+
  private:
-  Model() = default;
+  Model();
   ModelConfig config_;
   std::shared_ptr<GgufFile> gguf_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<ModelWeights> w_;
-  struct Scratch;
+  void init_scratch();  // model_forward.cpp, where Scratch is complete
   std::unique_ptr<Scratch> s_;
 };
 

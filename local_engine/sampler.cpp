@@ -61,7 +61,7 @@ bool by_logit_desc(const auto& a, const auto& b) { return a.logit > b.logit; }
 
 }  // namespace
 
-SampledToken Sampler::sample(float* logits) {
+SampledToken Sampler::sample(float* logits, std::span<const uint64_t> allowed) {
   SampledToken out;
   const bool want_logprobs = options_.logprobs || options_.top_logprobs > 0;
   double lse = 0;
@@ -86,16 +86,21 @@ SampledToken Sampler::sample(float* logits) {
   for (const auto& [t, bias] : options_.logit_bias)
     if (t >= 0 && t < n_vocab_) logits[t] += bias;
 
+  auto ok = [&](int32_t t) {
+    return allowed.empty() || (static_cast<size_t>(t >> 6) < allowed.size() && (allowed[static_cast<size_t>(t >> 6)] >> (t & 63)) & 1);
+  };
   if (options_.temperature <= 0.0f) {
-    int32_t best = 0;
-    for (int32_t i = 1; i < n_vocab_; ++i)
-      if (logits[i] > logits[best]) best = i;
+    int32_t best = -1;
+    for (int32_t i = 0; i < n_vocab_; ++i)
+      if (ok(i) && (best < 0 || logits[i] > logits[best])) best = i;
     out.token = best;
   } else {
-    cands_.resize(static_cast<size_t>(n_vocab_));
-    for (int32_t i = 0; i < n_vocab_; ++i) cands_[static_cast<size_t>(i)] = {i, logits[i]};
-    out.token = sample_from(cands_);
+    cands_.clear();
+    for (int32_t i = 0; i < n_vocab_; ++i)
+      if (ok(i)) cands_.push_back({i, logits[i]});
+    out.token = cands_.empty() ? -1 : sample_from(cands_);
   }
+  if (out.token < 0) return out;
   if (want_logprobs) out.logprob = static_cast<float>(raw_[static_cast<size_t>(out.token)] - lse);
   record(out.token);
   return out;

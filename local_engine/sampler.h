@@ -1,6 +1,8 @@
 // Token sampling with every parameter the proxy accepts. Order of operations follows
 // llama.cpp's default chain: penalties -> logit_bias -> top_k -> top_p -> min_p -> top_a
 // -> temperature -> sample. Temperature 0 is greedy argmax (after penalties and bias).
+// A token mask (constrained decoding) applies after penalties and bias and before every
+// filter, so top_k, top_p and the rest choose among the allowed tokens only.
 // Logprobs are the log-softmax of the raw logits, before any transformation (as OpenAI
 // reports them).
 #pragma once
@@ -51,8 +53,9 @@ class Sampler {
   void set_prompt(std::span<const int32_t> prompt);
 
   // Samples from logits (F32 [n_vocab], modified in place) and records the token as
-  // generated.
-  SampledToken sample(float* logits);
+  // generated. allowed: bit t % 64 of word t / 64 set for each token that may be sampled
+  // (empty: all). Returns token -1 when the mask allows none.
+  SampledToken sample(float* logits, std::span<const uint64_t> allowed = {});
 
   const SamplingOptions& options() const { return options_; }
 

@@ -28,6 +28,7 @@ StopMatcher::Output StopMatcher::push(std::string_view text) {
     out.text = buffer_.substr(0, best);
     out.stopped = true;
     out.matched = *which;
+    out.rest = buffer_.substr(best + which->size());
     buffer_.clear();
     stopped_ = true;
     return out;

@@ -17,6 +17,7 @@ class StopMatcher {
     std::string text;     // safe to emit now
     bool stopped = false; // a stop string matched; text ends right before it
     std::string matched;  // which one
+    std::string rest;     // what followed it in the text pushed so far
   };
   Output push(std::string_view text);
   // End of generation for another reason: release what was held back.

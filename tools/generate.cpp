@@ -16,10 +16,11 @@ void usage(std::FILE* f) {
   std::fprintf(f,
                "usage: switchyard generate --model FILE --prompt TEXT [--max-tokens N] [--temperature T]\n"
                "       [--seed S] [--threads N] [--ctx N] [--device auto|cpu|cuda:N] [--ignore-eos]\n"
-               "       [--template NAME|raw] [--print-ids]\n"
+               "       [--template NAME|raw] [--print-ids] [--json | --schema JSON]\n"
                "  --device: where the model runs (default auto: the first CUDA GPU, else the CPU);\n"
                "            the device line on stderr says which, and why not the GPU\n"
                "  --print-ids: also print the prompt's and the generated token ids on stderr\n"
+               "  --json: the output is one JSON object; --schema: JSON valid under that JSON schema\n"
                "  --template: vicuna | mistral | chatml renders TEXT as one user message (default: the\n"
                "              model's own template, else vicuna); raw feeds TEXT as is (after BOS)\n"
                "  prints the generated text on stdout as it comes, and on stderr\n"
@@ -67,6 +68,9 @@ int generate_main(int argc, char** argv) {
     } else if (a == "--print-ids") {
       print_ids = true;
       continue;
+    } else if (a == "--json") {
+      req.response_format.kind = ResponseFormat::Kind::json_object;
+      continue;
     }
     if (!v) {
       if (a.starts_with("--")) return bad();
@@ -83,6 +87,7 @@ int generate_main(int argc, char** argv) {
     else if (a == "--threads") { if (!parse_int(v, n) || n < 0) return bad(); options.threads = static_cast<int>(n); }
     else if (a == "--ctx") { if (!parse_int(v, n) || n < 0) return bad(); options.n_ctx = static_cast<int>(n); }
     else if (a == "--device") options.device = v;
+    else if (a == "--schema") req.response_format = {ResponseFormat::Kind::json_schema, v};
     else {
       std::fprintf(stderr, "generate: unknown option '%s'\n", argv[i]);
       usage(stderr);

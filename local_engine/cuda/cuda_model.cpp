@@ -122,7 +122,7 @@ class CudaBatchModel final : public BatchModel {
     cudaSetDevice(params_.device);  // the engine may be destroyed from another thread
     if (stream_) cudaStreamSynchronize(stream_);
     if (blas_) cublasDestroy(blas_);
-    for (void* p : {static_cast<void*>(weights_), kv_, scratch_, ints_}) if (p) cudaFree(p);
+    for (void* p : {static_cast<void*>(weights_), kv_, pool_, scratch_, ints_}) if (p) cudaFree(p);
     if (host_) cudaFreeHost(host_);
     if (stream_) cudaStreamDestroy(stream_);
   }
@@ -201,6 +201,47 @@ class CudaBatchModel final : public BatchModel {
       return r;
     }
     seq_len_ = std::move(len);
+    return {};
+  }
+
+  Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) override {
+    if (src < 0 || dst < 0 || src >= params_.n_seq_max || dst >= params_.n_seq_max || n < 0 || n > seq_len_[size_t(src)])
+      return std::unexpected(Error{"copy_seq: bad sequences or more positions than the source holds"});
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    for (int l = 0; l < c_.n_layer; ++l)
+      for (bool v : {false, true}) {
+        uint8_t* base = static_cast<uint8_t*>(v ? v_cache(l) : k_cache(l));
+        CUDA_CHECK(cudaMemcpyAsync(base + slot_offset(dst, 0), base + slot_offset(src, 0), position_bytes() * size_t(n),
+                                   cudaMemcpyDeviceToDevice, stream_));
+      }
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    seq_len_[size_t(dst)] = n;
+    return {};
+  }
+
+  // The pool: per layer K then V, [pool_positions_, kv_dim] each, in device memory.
+  Result<int32_t> reserve_pool(size_t bytes) override {
+    const size_t per_position = 2 * size_t(c_.n_layer) * position_bytes();
+    const size_t positions = std::min<size_t>(bytes / per_position, size_t(1) << 24);
+    if (positions == 0) return 0;
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    if (positions * per_position + kRuntimeReserve > free_bytes)
+      return std::unexpected(Error{sformat("cuda:{}: the prefix cache's {} do not fit in the {} free", params_.device,
+                                           gib(positions * per_position), gib(free_bytes))});
+    CUDA_CHECK(cudaMalloc(&pool_, positions * per_position));
+    pool_positions_ = int32_t(positions);
+    return pool_positions_;
+  }
+  Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) override {
+    return pool_copy(seq, pos, pool_pos, n, true);
+  }
+  Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) override {
+    if (seq >= 0 && seq < params_.n_seq_max && pos > seq_len_[size_t(seq)])
+      return std::unexpected(Error{"load_from_pool: would leave a gap in the sequence"});
+    if (auto r = pool_copy(seq, pos, pool_pos, n, false); !r) return r;
+    seq_len_[size_t(seq)] = pos + n;
     return {};
   }
 
@@ -370,10 +411,34 @@ class CudaBatchModel final : public BatchModel {
   }
   DeviceContext ctx() const { return DeviceContext{stream_, blas_, b_.half_in}; }
 
+  // One forward as named steps (model_forward.cpp has the same ones on the CPU):
+  //   upload_batch -> embed -> for each layer { attention ; dense_ffn | moe_ffn } -> logits
   Result<void> run(std::span<const BatchToken> batch, int n, int n_logits, int max_len, float* logits) {
-    const ModelConfig& c = c_;
-    const int dim = c.dim, hd = c.head_dim, q_dim = c.n_head * hd, kv_dim = c.n_kv_head * hd, ff = c.n_ff;
-    int32_t* h = static_cast<int32_t*>(host_);  // pinned I32 [4, N]: tokens, pos, seq, logit rows
+    if (auto e = upload_batch(batch, n); !e) return e;
+    launch_embed(embd_.type, embd_.d, embd_.row_bytes, b_.tokens, n, c_.dim, b_.x, stream_);
+    CUDA_CHECK_LAUNCH("embed");
+    const Step step{n, max_len, attention_splits(n, c_.n_head, max_len)};
+    for (int l = 0; l < c_.n_layer; ++l) {
+      if (auto e = attention(step, l); !e) return e;
+      auto e = c_.n_expert == 0 ? dense_ffn(step, layers_[size_t(l)]) : moe_ffn(step, layers_[size_t(l)]);
+      if (!e) return e;
+    }
+    if (n_logits == 0) {
+      CUDA_CHECK(cudaStreamSynchronize(stream_));
+      return {};
+    }
+    return output_logits(n_logits, logits);
+  }
+
+  struct Step {
+    int n;        // tokens in the batch
+    int max_len;  // longest sequence after this step (attention length)
+    int n_split;  // attention splits per (token, head)
+  };
+
+  // Pinned I32 [4, cap_]: tokens, positions, sequences, logit rows; one upload.
+  Result<void> upload_batch(std::span<const BatchToken> batch, int n) {
+    int32_t* h = static_cast<int32_t*>(host_);
     int r = 0;
     for (int i = 0; i < n; ++i) {
       h[i] = batch[size_t(i)].token;
@@ -382,75 +447,108 @@ class CudaBatchModel final : public BatchModel {
       if (batch[size_t(i)].want_logits) h[3 * cap_ + r++] = i;
     }
     CUDA_CHECK(cudaMemcpyAsync(b_.tokens, h, size_t(4 * cap_) * 4, cudaMemcpyHostToDevice, stream_));
+    return {};
+  }
 
-    launch_embed(embd_.type, embd_.d, embd_.row_bytes, b_.tokens, n, dim, b_.x, stream_);
-    CUDA_CHECK_LAUNCH("embed");
-    const size_t kv_layer = size_t(params_.n_seq_max) * size_t(params_.n_ctx) * size_t(kv_dim) *
-                            (params_.kv_type == KvType::f16 ? 2 : 4);
-    uint8_t* kv = static_cast<uint8_t*>(kv_);
-    const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.rope_dim));
-    const int n_split = attention_splits(n, c.n_head, max_len);
-    for (int l = 0; l < c.n_layer; ++l) {
-      const DevLayer& ly = layers_[size_t(l)];
-      void* kc = kv + 2 * size_t(l) * kv_layer;
-      void* vc = kv + (2 * size_t(l) + 1) * kv_layer;
-      // ---- attention: x += Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = rms(x)
-      launch_rms_norm(b_.x, ly.attn_norm, nullptr, n, dim, c.rms_eps, b_.xb, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (auto e = dense(ly.wq, b_.xb, n, b_.q, q_dim); !e) return e;
-      if (auto e = dense(ly.wk, b_.xb, n, b_.k, kv_dim); !e) return e;
-      if (auto e = dense(ly.wv, b_.xb, n, b_.v, kv_dim); !e) return e;
-      launch_rope_store(RopeStoreArgs{b_.q, b_.k, b_.v, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, c.rope_dim, theta_scale, kc,
-                                      vc, params_.kv_type == KvType::f16, params_.n_ctx},
-                        stream_);
-      CUDA_CHECK_LAUNCH("rope_store");
-      launch_attention(AttentionArgs{b_.q, kc, vc, params_.kv_type == KvType::f16, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd,
-                                     params_.n_ctx, max_len, n_split, 1.0f / std::sqrt(float(hd)), b_.partial, b_.att},
-                       stream_);
-      CUDA_CHECK_LAUNCH("attention");
-      if (auto e = dense(ly.wo, b_.att, n, b_.tmp, dim); !e) return e;
-      launch_add(b_.x, b_.tmp, int64_t(n) * dim, stream_);
-      CUDA_CHECK_LAUNCH("add");
-
-      // ---- feed-forward: x += FFN(rms(x))
-      launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, dim, c.rms_eps, b_.xb, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (c.n_expert == 0) {
-        if (auto e = dense(ly.ffn_gate, b_.xb, n, b_.hg, ff); !e) return e;
-        if (auto e = dense(ly.ffn_up, b_.xb, n, b_.hu, ff); !e) return e;
-        launch_swiglu(b_.hg, b_.hu, int64_t(n) * ff, stream_);
-        CUDA_CHECK_LAUNCH("swiglu");
-        if (auto e = dense(ly.ffn_down, b_.hg, n, b_.tmp, dim); !e) return e;
-        launch_add(b_.x, b_.tmp, int64_t(n) * dim, stream_);
-        CUDA_CHECK_LAUNCH("add");
-        continue;
+  // Between slot positions [pos, pos + n) of seq and pool positions [pool_pos, pool_pos + n).
+  Result<void> pool_copy(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n, bool to_pool) {
+    if (!pool_) return std::unexpected(Error{"prefix pool: none reserved"});
+    if (seq < 0 || seq >= params_.n_seq_max || pos < 0 || n < 0 || pos + n > params_.n_ctx || pool_pos < 0 ||
+        pool_pos + n > pool_positions_)
+      return std::unexpected(Error{"prefix pool: copy out of range"});
+    CUDA_CHECK(cudaSetDevice(params_.device));
+    const size_t bytes = position_bytes() * size_t(n);
+    uint8_t* pool = static_cast<uint8_t*>(pool_);
+    const size_t pool_layer = position_bytes() * size_t(pool_positions_);
+    for (int l = 0; l < c_.n_layer; ++l)
+      for (int v = 0; v < 2; ++v) {
+        uint8_t* slot = static_cast<uint8_t*>(v ? v_cache(l) : k_cache(l)) + slot_offset(seq, pos);
+        uint8_t* pooled = pool + (2 * size_t(l) + size_t(v)) * pool_layer + position_bytes() * size_t(pool_pos);
+        CUDA_CHECK(cudaMemcpyAsync(to_pool ? pooled : slot, to_pool ? slot : pooled, bytes, cudaMemcpyDeviceToDevice, stream_));
       }
-      // MoE: route and group on the device, run each chosen expert once over its slots.
-      const int E = c.n_expert, K = c.n_expert_used, n_slots = n * K;
-      if (auto e = dense(ly.gate_inp, b_.xb, n, b_.router, E); !e) return e;
-      launch_route(RouteArgs{b_.router, n, E, K, b_.ids, b_.route_w, b_.expert_offset, b_.slot_token, b_.token_slot}, stream_);
-      CUDA_CHECK_LAUNCH("route");
-      if (auto e = grouped(ly.gate_e, b_.xb, b_.slot_token, n, n_slots, b_.hg, ff); !e) return e;
-      if (auto e = grouped(ly.up_e, b_.xb, b_.slot_token, n, n_slots, b_.hu, ff); !e) return e;
-      launch_swiglu(b_.hg, b_.hu, int64_t(n_slots) * ff, stream_);
-      CUDA_CHECK_LAUNCH("swiglu");
-      if (auto e = grouped(ly.down_e, b_.hg, nullptr, n, n_slots, b_.dout, dim); !e) return e;
-      launch_moe_combine(b_.x, b_.dout, b_.ids, b_.route_w, b_.token_slot, n, K, dim, stream_);
-      CUDA_CHECK_LAUNCH("moe_combine");
-    }
-    if (n_logits > 0) {
-      // logits = output . rms(x) for the tokens that want them
-      launch_rms_norm(b_.x, output_norm_, b_.logit_rows, n_logits, dim, c.rms_eps, b_.fin, stream_);
-      CUDA_CHECK_LAUNCH("rms_norm");
-      if (auto e = dense(output_, b_.fin, n_logits, b_.logits, c.n_vocab); !e) return e;
-      float* staged = reinterpret_cast<float*>(h + 4 * cap_);
-      const size_t bytes = size_t(n_logits) * size_t(c.n_vocab) * 4;
-      CUDA_CHECK(cudaMemcpyAsync(staged, b_.logits, bytes, cudaMemcpyDeviceToHost, stream_));
-      CUDA_CHECK(cudaStreamSynchronize(stream_));
-      std::memcpy(logits, staged, bytes);
-    } else {
-      CUDA_CHECK(cudaStreamSynchronize(stream_));
-    }
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return {};
+  }
+
+  size_t position_bytes() const { return size_t(c_.n_kv_head * c_.head_dim) * (params_.kv_type == KvType::f16 ? 2 : 4); }
+  size_t slot_offset(int seq, int pos) const { return (size_t(seq) * size_t(params_.n_ctx) + size_t(pos)) * position_bytes(); }
+
+  // Layer l's K and V caches: [n_seq_max, n_ctx, kv_dim] each.
+  void* k_cache(int l) const { return static_cast<uint8_t*>(kv_) + 2 * size_t(l) * kv_layer_bytes(); }
+  void* v_cache(int l) const { return static_cast<uint8_t*>(kv_) + (2 * size_t(l) + 1) * kv_layer_bytes(); }
+  size_t kv_layer_bytes() const { return size_t(params_.n_seq_max) * size_t(params_.n_ctx) * position_bytes(); }
+
+  // x += Wo . Attn(RoPE(Wq xb), RoPE(Wk xb), Wv xb), xb = rms(x)
+  Result<void> attention(const Step& st, int l) {
+    const ModelConfig& c = c_;
+    const DevLayer& ly = layers_[size_t(l)];
+    const int n = st.n, hd = c.head_dim, q_dim = c.n_head * hd, kv_dim = c.n_kv_head * hd;
+    const bool f16 = params_.kv_type == KvType::f16;
+    launch_rms_norm(b_.x, ly.attn_norm, nullptr, n, c.dim, c.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.wq, b_.xb, n, b_.q, q_dim); !e) return e;  // qkv
+    if (auto e = dense(ly.wk, b_.xb, n, b_.k, kv_dim); !e) return e;
+    if (auto e = dense(ly.wv, b_.xb, n, b_.v, kv_dim); !e) return e;
+    const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.rope_dim));
+    launch_rope_store(RopeStoreArgs{b_.q, b_.k, b_.v, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, c.rope_dim, theta_scale,
+                                    k_cache(l), v_cache(l), f16, params_.n_ctx},
+                      stream_);
+    CUDA_CHECK_LAUNCH("rope_and_store_kv");
+    launch_attention(AttentionArgs{b_.q, k_cache(l), v_cache(l), f16, b_.pos, b_.seq, n, c.n_head, c.n_kv_head, hd, params_.n_ctx,
+                                   st.max_len, st.n_split, 1.0f / std::sqrt(float(hd)), b_.partial, b_.att},
+                     stream_);
+    CUDA_CHECK_LAUNCH("attend");
+    if (auto e = dense(ly.wo, b_.att, n, b_.tmp, c.dim); !e) return e;
+    launch_add(b_.x, b_.tmp, int64_t(n) * c.dim, stream_);
+    CUDA_CHECK_LAUNCH("add");
+    return {};
+  }
+
+  // x += W_down . (silu(W_gate xb) * W_up xb), xb = rms(x)
+  Result<void> dense_ffn(const Step& st, const DevLayer& ly) {
+    const int n = st.n, ff = c_.n_ff;
+    launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, c_.dim, c_.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.ffn_gate, b_.xb, n, b_.hg, ff); !e) return e;
+    if (auto e = dense(ly.ffn_up, b_.xb, n, b_.hu, ff); !e) return e;
+    launch_swiglu(b_.hg, b_.hu, int64_t(n) * ff, stream_);
+    CUDA_CHECK_LAUNCH("swiglu");
+    if (auto e = dense(ly.ffn_down, b_.hg, n, b_.tmp, c_.dim); !e) return e;
+    launch_add(b_.x, b_.tmp, int64_t(n) * c_.dim, stream_);
+    CUDA_CHECK_LAUNCH("add");
+    return {};
+  }
+
+  // x += sum over the top-k experts e of weight_e * FFN_e(rms(x)). Routing and grouping
+  // run on the device (one kernel); each chosen expert runs once over its slots.
+  Result<void> moe_ffn(const Step& st, const DevLayer& ly) {
+    const int n = st.n, E = c_.n_expert, K = c_.n_expert_used, n_slots = n * K, ff = c_.n_ff;
+    launch_rms_norm(b_.x, ly.ffn_norm, nullptr, n, c_.dim, c_.rms_eps, b_.xb, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(ly.gate_inp, b_.xb, n, b_.router, E); !e) return e;  // route
+    launch_route(RouteArgs{b_.router, n, E, K, b_.ids, b_.route_w, b_.expert_offset, b_.slot_token, b_.token_slot}, stream_);
+    CUDA_CHECK_LAUNCH("route_and_group");
+    if (auto e = grouped(ly.gate_e, b_.xb, b_.slot_token, n, n_slots, b_.hg, ff); !e) return e;  // run_experts
+    if (auto e = grouped(ly.up_e, b_.xb, b_.slot_token, n, n_slots, b_.hu, ff); !e) return e;
+    launch_swiglu(b_.hg, b_.hu, int64_t(n_slots) * ff, stream_);
+    CUDA_CHECK_LAUNCH("swiglu");
+    if (auto e = grouped(ly.down_e, b_.hg, nullptr, n, n_slots, b_.dout, c_.dim); !e) return e;
+    launch_moe_combine(b_.x, b_.dout, b_.ids, b_.route_w, b_.token_slot, n, K, c_.dim, stream_);
+    CUDA_CHECK_LAUNCH("combine");
+    return {};
+  }
+
+  // logits: F32 [n_logits, n_vocab] = output . rms(x) for the tokens that want them,
+  // staged through pinned memory.
+  Result<void> output_logits(int n_logits, float* logits) {
+    launch_rms_norm(b_.x, output_norm_, b_.logit_rows, n_logits, c_.dim, c_.rms_eps, b_.fin, stream_);
+    CUDA_CHECK_LAUNCH("rms_norm");
+    if (auto e = dense(output_, b_.fin, n_logits, b_.logits, c_.n_vocab); !e) return e;
+    float* staged = reinterpret_cast<float*>(static_cast<int32_t*>(host_) + 4 * cap_);
+    const size_t bytes = size_t(n_logits) * size_t(c_.n_vocab) * 4;
+    CUDA_CHECK(cudaMemcpyAsync(staged, b_.logits, bytes, cudaMemcpyDeviceToHost, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    std::memcpy(logits, staged, bytes);
     return {};
   }
 
@@ -466,6 +564,8 @@ class CudaBatchModel final : public BatchModel {
   cublasHandle_t blas_ = nullptr;
   uint8_t* weights_ = nullptr;  // every tensor, 256-byte aligned
   void* kv_ = nullptr;          // per layer K then V: [n_seq_max, n_ctx, kv_dim] of F32 or F16
+  void* pool_ = nullptr;        // prefix cache: per layer K then V: [pool_positions_, kv_dim] of the same type
+  int32_t pool_positions_ = 0;
   void* scratch_ = nullptr;
   void* ints_ = nullptr;
   void* host_ = nullptr;        // pinned: I32 [4, cap_] batch ints, then F32 [cap_, n_vocab] logits

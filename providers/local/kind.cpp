@@ -16,6 +16,8 @@ void read_local_config(ConfigReader& r, const YAML::Node& n, const std::string& 
   r.one_of(n, p, "kv_cache", pc.kv_cache, {"f32", "f16"});
   if (r.string(n, p, "device", pc.device) && !engine::parse_device(pc.device))
     r.fail(ConfigReader::join(p, "device"), "auto, cpu or cuda:N", n["device"]);
+  r.integer(n, p, "prefix_cache_mb", pc.prefix_cache_mb, 0, int64_t{1} << 24);
+  r.integer(n, p, "max_choices", pc.max_choices, 1, 1024);
 }
 
 Result<std::shared_ptr<Provider>> make(const ProviderConfig& config) {
@@ -31,14 +33,19 @@ Result<std::shared_ptr<Provider>> make(const ProviderConfig& config) {
 ProviderKind kind() {
   ProviderKind k;
   k.name = "local";
-  // What the engine's sampler and stop handling implement.
+  // What the engine's sampler, stop handling, grammar-constrained decoding (response_format,
+  // tools) and forked choices (n, up to max_choices) implement.
   k.capabilities.knows_tokenizer = true;
+  k.capabilities.multiple_choices = true;
   k.capabilities.parameters = {"max_tokens",        "temperature",      "top_p",
                                "top_k",             "min_p",            "top_a",
                                "frequency_penalty", "presence_penalty", "repetition_penalty",
                                "seed",              "stop",             "logit_bias",
-                               "logprobs",          "top_logprobs"};
-  k.config_keys = {"model_path", "threads", "context_length", "max_sequences", "chat_template", "kv_cache", "device"};
+                               "logprobs",          "top_logprobs",     "response_format",
+                               "tools",             "tool_choice",      "parallel_tool_calls",
+                               "n"};
+  k.config_keys = {"model_path", "threads", "context_length", "max_sequences", "chat_template", "kv_cache", "device",
+                   "prefix_cache_mb", "max_choices"};
   k.read_config = read_local_config;
   k.make = make;
   return k;

@@ -20,11 +20,13 @@
 
 #include "local_engine/engine.h"
 #include "providers/contract.h"
+#include "providers/local/local_request.h"
 
 namespace switchyard::providers::local {
 
 // Engine options from a `kind: local` ProviderConfig (model_path, threads,
-// context_length, max_sequences, chat_template).
+// context_length, max_sequences, chat_template, kv_cache, device, prefix_cache_mb,
+// max_choices).
 engine::EngineOptions engine_options_from(const ProviderConfig& config);
 
 // The shared engine for config.model_path, opened now if nobody holds it.
@@ -38,8 +40,5 @@ inline Result<void> preload_local_engine(const ProviderConfig& config) {
 std::shared_ptr<Provider> make_local_provider(const ProviderConfig& config);
 // Over an engine the caller made (tests, embedding).
 std::shared_ptr<Provider> make_local_provider(std::shared_ptr<engine::Engine> engine);
-
-// The request as the engine sees it (exposed for tests).
-engine::GenerationRequest to_generation_request(const ChatRequest& request, int64_t max_tokens, int32_t n_vocab);
 
 }  // namespace switchyard::providers::local

@@ -214,3 +214,33 @@ TEST_CASE("gpu: a model that does not fit says how much it needs and how much is
   CHECK(m.find("is free") != std::string::npos);
   std::filesystem::remove(path);
 }
+
+// The KV copies behind forked choices and the prefix cache move bytes on the device: a
+// sequence rebuilt by copy_seq, or out to the pool and back, continues exactly as the original.
+TEST_CASE("gpu: copy_seq and the prefix pool continue exactly as the original", "[gpu][model]") {
+  const std::string path = write_demo(GgmlType::q8_0);
+  std::shared_ptr<Model> model = load_model(path);
+  auto gpu = cu::make_cuda_batch_model(model, cu::CudaModelParams{.device = 0, .n_seq_max = 3, .n_ctx = 64,
+                                                                   .kv_type = KvType::f16, .progress = 0});
+  REQUIRE(gpu.has_value());
+  BatchModel& m = **gpu;
+  auto pool = m.reserve_pool(size_t(1) << 20);
+  REQUIRE(pool.has_value());
+  REQUIRE(*pool >= 40);
+  std::vector<BatchToken> prompt;
+  for (int i = 0; i < 10; ++i) prompt.push_back({300 + i, i, 0, false});
+  REQUIRE(m.forward(prompt, nullptr));
+  REQUIRE(m.copy_seq(0, 1, 10));
+  REQUIRE(m.save_to_pool(0, 0, 23, 10));
+  REQUIRE(m.load_from_pool(23, 2, 0, 10));
+  const size_t V = size_t(model->config().n_vocab);
+  std::vector<float> lg(3 * V);
+  std::vector<BatchToken> next = {{42, 10, 0, true}, {42, 10, 1, true}, {42, 10, 2, true}};
+  REQUIRE(m.forward(next, lg.data()));
+  for (size_t v = 0; v < V; ++v) {
+    REQUIRE(lg[V + v] == lg[v]);
+    REQUIRE(lg[2 * V + v] == lg[v]);
+  }
+  CHECK_FALSE(m.load_from_pool(23, 1, 30, 4));  // a gap after position 11
+  std::filesystem::remove(path);
+}

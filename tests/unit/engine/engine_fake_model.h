@@ -19,6 +19,9 @@ struct FakeModelStats {
   int max_seqs_in_batch = 0;
   int max_batch = 0;
   std::vector<int> clears;
+  int64_t tokens_forwarded = 0;  // batch tokens, all forwards
+  int copies = 0, pool_saves = 0, pool_loads = 0;  // KV copies (calls)
+  int64_t pool_positions_loaded = 0;
   // While paused, forward() waits (tests that need a request to stay running).
   bool paused = false;
   std::condition_variable resumed;
@@ -48,6 +51,41 @@ class FakeModel : public BatchModel {
     std::lock_guard lk(stats_->mu);
     stats_->clears.push_back(seq);
   }
+  // The pool holds what a real one would: the tokens whose KV sits at each position.
+  Result<void> copy_seq(int32_t src, int32_t dst, int32_t n) override {
+    auto& from = hist_[static_cast<size_t>(src)];
+    if (n > static_cast<int32_t>(from.size())) return std::unexpected(Error{"fake: copy_seq beyond the source"});
+    hist_[static_cast<size_t>(dst)].assign(from.begin(), from.begin() + n);
+    std::lock_guard lk(stats_->mu);
+    ++stats_->copies;
+    return {};
+  }
+  Result<int32_t> reserve_pool(size_t bytes) override {
+    pool_.assign(std::min<size_t>(bytes / kFakeBytesPerPosition, size_t(1) << 16), -1);  // tests need no more
+    return static_cast<int32_t>(pool_.size());
+  }
+  Result<void> save_to_pool(int32_t seq, int32_t pos, int32_t pool_pos, int32_t n) override {
+    const auto& h = hist_[static_cast<size_t>(seq)];
+    if (pos + n > static_cast<int32_t>(h.size()) || pool_pos + n > static_cast<int32_t>(pool_.size()))
+      return std::unexpected(Error{"fake: save_to_pool out of range"});
+    std::copy_n(h.begin() + pos, n, pool_.begin() + pool_pos);
+    std::lock_guard lk(stats_->mu);
+    ++stats_->pool_saves;
+    return {};
+  }
+  Result<void> load_from_pool(int32_t pool_pos, int32_t seq, int32_t pos, int32_t n) override {
+    auto& h = hist_[static_cast<size_t>(seq)];
+    if (pos > static_cast<int32_t>(h.size()) || pool_pos + n > static_cast<int32_t>(pool_.size()))
+      return std::unexpected(Error{"fake: load_from_pool out of range"});
+    h.resize(static_cast<size_t>(pos));
+    h.insert(h.end(), pool_.begin() + pool_pos, pool_.begin() + pool_pos + n);
+    std::lock_guard lk(stats_->mu);
+    ++stats_->pool_loads;
+    stats_->pool_positions_loaded += n;
+    return {};
+  }
+  static constexpr size_t kFakeBytesPerPosition = 64;
+
   Result<void> forward(std::span<const BatchToken> batch, float* logits) override {
     {
       std::unique_lock lk(stats_->mu);
@@ -67,6 +105,7 @@ class FakeModel : public BatchModel {
     }
     std::lock_guard lk(stats_->mu);
     ++stats_->forwards;
+    stats_->tokens_forwarded += static_cast<int64_t>(batch.size());
     stats_->max_seqs_in_batch = std::max(stats_->max_seqs_in_batch, static_cast<int>(seqs.size()));
     stats_->max_batch = std::max(stats_->max_batch, static_cast<int>(batch.size()));
     return {};
@@ -92,6 +131,7 @@ class FakeModel : public BatchModel {
   std::shared_ptr<FakeModelStats> stats_;
   int32_t eos_after_;
   std::vector<std::vector<int32_t>> hist_;
+  std::vector<int32_t> pool_;  // token at each pool position (-1: never written)
 };
 
 }  // namespace switchyard::engine::test

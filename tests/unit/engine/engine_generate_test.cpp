@@ -35,5 +35,8 @@ TEST_CASE("generate: help, bad arguments, a real run", "[engine][generate]") {
   CHECK(run({"--model", path, "--prompt", "Hello", "--template", "nope"}) == 1);
   CHECK(run({"--model", path, "--prompt", "Hello", "--max-tokens", "2", "--device", "cpu", "--threads", "2"}) == 0);
   CHECK(run({"--model", path, "--prompt", "Hello", "--device", "tpu"}) == 1);  // refused by the engine
+  CHECK(run({"--model", path, "--prompt", "JSON please", "--json", "--max-tokens", "40", "--threads", "2"}) == 0);
+  CHECK(run({"--model", path, "--prompt", "Pick", "--schema", R"({"enum":["a","b"]})", "--threads", "2"}) == 0);
+  CHECK(run({"--model", path, "--prompt", "Pick", "--schema", R"({"type":"string","format":"uri"})", "--threads", "2"}) == 1);
   std::filesystem::remove(path);
 }

@@ -2,33 +2,17 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
-#include "local_engine/demo_model.h"
-#include "local_engine/engine.h"
+#include "demo_engine.h"
 
 using namespace switchyard::engine;
 
 namespace {
 
-struct TempFile {
-  std::string path;
-  ~TempFile() { std::filesystem::remove(path); }
-};
-
-std::string demo_model_path() {
-  static const TempFile file{[] {
-    const std::string p = (std::filesystem::temp_directory_path() /
-                           ("switchyard_engine_test_" + std::to_string(::getpid()) + ".gguf")).string();
-    DemoModelParams params;
-    params.n_threads = 2;
-    auto ok = write_demo_model(p, params);
-    REQUIRE(ok.has_value());
-    return p;
-  }()};
-  return file.path;
-}
+using test::demo_model_path;
 
 std::vector<int32_t> run(Engine& e, GenerationRequest r, std::string* text = nullptr) {
   auto g = e.submit(std::move(r));
@@ -117,4 +101,78 @@ TEST_CASE("engine: an F16 KV cache takes half the memory and still generates", "
   CHECK(b.size() == 12);
   // K/V rounded to F16 barely moves a random model's logits: the first token agrees.
   CHECK(a.front() == b.front());
+}
+
+TEST_CASE("engine over the demo model: greedy output is the same with and without the prefix cache", "[engine][prefix_cache]") {
+  const KvType kv = GENERATE(KvType::f32, KvType::f16);
+  auto open = [&](size_t cache_bytes) {
+    EngineOptions o;
+    o.model_path = demo_model_path();
+    o.threads = 2;
+    o.n_ctx = 1024;
+    o.max_sequences = 2;
+    o.prefill_chunk = 32;  // the cached run prefills its remainder in other chunks
+    o.kv_type = kv;
+    o.prefix_cache_bytes = cache_bytes;
+    auto e = Engine::open(o);
+    REQUIRE(e.has_value());
+    return std::move(*e);
+  };
+  auto cached = open(size_t(64) << 20);
+  auto plain = open(0);
+  REQUIRE(cached->info().prefix_cache_positions > 0);
+  std::string system;
+  for (int i = 0; i < 8; ++i) system += "The model reads this long system prompt once. ";
+  auto request = [&](const std::string& user) {
+    GenerationRequest r;
+    r.messages = {{"system", system}, {"user", user}};
+    r.sampling.temperature = 0;
+    r.max_tokens = 16;
+    r.ignore_eos = true;
+    return r;
+  };
+  run(*cached, request("First question?"));
+  auto g = cached->submit(request("Second question, please."));
+  REQUIRE(g.has_value());
+  std::vector<int32_t> ids;
+  int64_t cached_tokens = -1;
+  while (auto ev = (*g)->next()) {
+    if (ev->token) ids.push_back(ev->token->id);
+    if (ev->kind == GenerationEvent::Kind::finish) cached_tokens = ev->usage.cached_tokens;
+  }
+  CHECK(cached_tokens >= 128);
+  CHECK(ids == run(*plain, request("Second question, please.")));
+}
+
+TEST_CASE("engine over the demo model: n > 1 with a seed repeats every choice", "[engine][choices]") {
+  EngineOptions o;
+  o.model_path = demo_model_path();
+  o.threads = 2;
+  o.n_ctx = 256;
+  o.max_sequences = 3;
+  auto e = Engine::open(o);
+  REQUIRE(e.has_value());
+  GenerationRequest r;
+  r.messages = {{"user", "Pick a word"}};
+  r.sampling.temperature = 1.0f;
+  r.sampling.seed = 99;
+  r.max_tokens = 10;
+  r.ignore_eos = true;
+  r.n = 3;
+  auto choices = [&] {
+    auto g = (*e)->submit(r);
+    REQUIRE(g.has_value());
+    std::map<int32_t, std::vector<int32_t>> by_choice;
+    while (auto ev = (*g)->next()) {
+      REQUIRE(ev->kind != GenerationEvent::Kind::error);
+      if (ev->token) by_choice[ev->choice].push_back(ev->token->id);
+    }
+    return by_choice;
+  };
+  const auto a = choices();
+  REQUIRE(a.size() == 3);
+  CHECK(choices() == a);
+  CHECK(a.at(0) != a.at(1));
+  r.n = 1;
+  CHECK(run(**e, r) == a.at(0));
 }

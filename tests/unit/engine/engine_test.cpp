@@ -2,63 +2,19 @@
 
 #include <thread>
 
-#include "engine_fake_model.h"
-#include "local_engine/engine.h"
-#include "test_vocab.h"
+#include "engine_harness.h"
 
 using namespace switchyard::engine;
 
 namespace {
 
-struct Made {
-  std::unique_ptr<Engine> engine;
-  std::shared_ptr<test::FakeModelStats> stats;
-};
+using test::Collected;
+using test::drain;
+using test::greedy;
 
-Made make_engine(int n_seq, int max_queue, int n_ctx = 256, int eos_after = 0, int prefill_chunk = 16) {
-  auto tok = Tokenizer::create(test::small_vocab(test::hello_tokens()));
-  REQUIRE(tok.has_value());
-  auto stats = std::make_shared<test::FakeModelStats>();
-  auto model = std::make_unique<test::FakeModel>(tok->n_vocab(), n_ctx, n_seq, stats, eos_after);
-  EngineOptions o;
-  o.max_queue = max_queue;
-  o.prefill_chunk = prefill_chunk;
-  auto e = Engine::create(std::move(*tok), std::move(model), o, ChatTemplateKind::vicuna);
-  REQUIRE(e.has_value());
-  return {std::move(*e), stats};
-}
-
-struct Collected {
-  std::string text;
-  std::vector<int32_t> ids;
-  std::string finish, native;
-  GenerationUsage usage;
-  std::string error;
-};
-
-Collected drain(Generation& g) {
-  Collected c;
-  while (auto ev = g.next()) {
-    if (ev->kind == GenerationEvent::Kind::delta) {
-      c.text += ev->text;
-      if (ev->token) c.ids.push_back(ev->token->id);
-    } else if (ev->kind == GenerationEvent::Kind::finish) {
-      c.finish = ev->finish_reason;
-      c.native = ev->native_finish_reason;
-      c.usage = ev->usage;
-    } else {
-      c.error = ev->error;
-    }
-  }
-  return c;
-}
-
-GenerationRequest greedy(const std::string& user, int max_tokens) {
-  GenerationRequest r;
-  r.messages = {{"user", user}};
-  r.sampling.temperature = 0;
-  r.max_tokens = max_tokens;
-  return r;
+test::FakeEngine make_engine(int n_seq, int max_queue, int n_ctx = 256, int eos_after = 0, int prefill_chunk = 16) {
+  return test::make_fake_engine({.n_seq = n_seq, .max_queue = max_queue, .n_ctx = n_ctx, .eos_after = eos_after,
+                                 .prefill_chunk = prefill_chunk});
 }
 
 }  // namespace

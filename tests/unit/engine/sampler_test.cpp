@@ -125,3 +125,41 @@ TEST_CASE("logprobs are the log-softmax of the raw logits", "[sampler]") {
   CHECK(r.top[1].token == 1);
   CHECK(r.top[1].logprob == Approx(std::log(2.0 / 7.0)));
 }
+
+TEST_CASE("a token mask applies before the filters: they choose among the allowed tokens", "[sampler]") {
+  const std::vector<uint64_t> only_1_and_3 = {(1u << 1) | (1u << 3)};
+  auto masked = [&](SamplingOptions o, int n) {
+    o.seed = 7;
+    Sampler s(o, 4);
+    std::map<int32_t, int> h;
+    for (int i = 0; i < n; ++i) {
+      auto l = four();
+      ++h[s.sample(l.data(), only_1_and_3).token];
+    }
+    return h;
+  };
+  CHECK(support(masked({.temperature = 0}, 5)) == std::set<int32_t>{1});
+  // top_k 1 keeps the best allowed token (1), not the best overall (0).
+  CHECK(support(masked({.temperature = 1, .top_k = 1}, 200)) == std::set<int32_t>{1});
+  // top_p 0.8 over the renormalized {0.3, 0.05}: 1 alone reaches it.
+  CHECK(support(masked({.temperature = 1, .top_p = 0.8f}, 200)) == std::set<int32_t>{1});
+  const auto h = masked({.temperature = 1}, 4000);
+  CHECK(support(h) == std::set<int32_t>{1, 3});
+  CHECK(double(h.at(1)) / 4000 == Approx(0.3 / 0.35).margin(0.03));
+
+  Sampler s({.temperature = 1, .seed = 1}, 4);
+  auto l = four();
+  const std::vector<uint64_t> none = {0};
+  CHECK(s.sample(l.data(), none).token == -1);
+}
+
+TEST_CASE("logprobs under a mask are still those of the raw distribution", "[sampler]") {
+  Sampler s({.temperature = 0, .logprobs = true, .top_logprobs = 2}, 4);
+  auto l = four();
+  const std::vector<uint64_t> only_2 = {1u << 2};
+  const SampledToken t = s.sample(l.data(), only_2);
+  CHECK(t.token == 2);
+  CHECK(t.logprob == Approx(std::log(0.15)).margin(1e-5));
+  REQUIRE(t.top.size() == 2);
+  CHECK(t.top[0].token == 0);
+}

@@ -39,7 +39,7 @@ TEST_CASE("vicuna (WizardLM-2) renders the exact prompt", "[template]") {
   CHECK(render(ChatTemplateKind::vicuna, {{"user", "Hi"}, {"assistant", "Sure"}}, t) ==
         def + " USER: Hi ASSISTANT: Sure");
   CHECK(render(ChatTemplateKind::vicuna, {{"user", "x"}, {"tool", "42"}}, t) ==
-        def + " USER: x USER: Tool result:\n42 ASSISTANT:");
+        def + " USER: x USER: <tool_response>\n42\n</tool_response> ASSISTANT:");
 }
 
 TEST_CASE("mistral renders the exact prompt", "[template]") {

@@ -250,21 +250,27 @@ TEST_CASE("models fallback list: every model's endpoints in turn, unknown ones s
   CHECK(f.error(request("nobody/none")).kind == ErrorKind::not_found);
 }
 
-TEST_CASE("n > 1 keeps OpenAI-compatible endpoints only", "[router]") {
+TEST_CASE("n > 1 keeps the endpoints whose kind answers with several choices", "[router]") {
+  // openai and local (forked choices) can; anthropic cannot.
   const char* yaml = R"(
 providers:
   - { name: remote, kind: openai, base_url: "http://127.0.0.1:1" }
   - { name: engine, kind: local, model_path: /nonexistent.gguf }
+  - { name: claude, kind: anthropic, base_url: "http://127.0.0.1:2" }
 models:
   - id: m/mixed
     context_length: 100
     endpoints:
-      - { provider: engine, model: local, pricing: { prompt: 0, completion: 0 } }
+      - { provider: claude, model: c, pricing: { prompt: 0, completion: 0 } }
       - { provider: remote, model: r, pricing: { prompt: 1, completion: 1 } }
   - id: m/local
     context_length: 100
     endpoints:
       - { provider: engine, model: local, pricing: { prompt: 0, completion: 0 } }
+  - id: m/claude
+    context_length: 100
+    endpoints:
+      - { provider: claude, model: c, pricing: { prompt: 0, completion: 0 } }
 )";
   auto config = *parse_config(yaml, "n.yaml");
   auto registry = *ProviderRegistry::build(
@@ -277,6 +283,10 @@ models:
   REQUIRE(plan->attempts.size() == 1);
   CHECK(plan->attempts[0].provider->name == "remote");
   r.model = "m/local";
+  auto local = router.plan(r);
+  REQUIRE(local);
+  CHECK(local->attempts[0].provider->name == "engine");
+  r.model = "m/claude";
   auto none = router.plan(r);
   REQUIRE_FALSE(none);
   CHECK(http_status(none.error()) == 400);
