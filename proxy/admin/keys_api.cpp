@@ -102,11 +102,11 @@ void handle_update_key(const AdminServices& s, const httplib::Request& req, http
   if (!patch) return send_error(res, patch.error());
   std::string hash = req.matches[1];
   db::AuditEntry a = audit(**admin, "key.update", hash, details_of(req.body));
+  s.ledger->flush();  // the row read back sums the key's usage: let queued rows land first
   auto row = s.store->update_key(hash, *patch, &a);
   if (!row) return send_error(res, store_error(row.error()));
   if (!*row) return send_error(res, no_such_key(hash));
   s.keys->refresh(hash);
-  s.ledger->flush();
   send_key(s, res, **row);
 }
 
