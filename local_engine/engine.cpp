@@ -106,6 +106,17 @@ size_t Engine::active() const {
   return core_->n_active;
 }
 
+EngineStats Engine::stats() const {
+  EngineStats s;
+  s.queued = queued();
+  s.active = active();
+  s.tokens_generated = core_->tokens_generated.load();
+  s.prefill_tokens_per_second = core_->prefill_tps.load();
+  s.decode_tokens_per_second = core_->decode_tps.load();
+  s.kv_cache_used_ratio = core_->kv_used_ratio.load();
+  return s;
+}
+
 std::expected<std::vector<int32_t>, SubmitError> Engine::tokenize_prompt(const GenerationRequest& r) const {
   const Tokenizer& tok = core_->tokenizer;
   std::vector<int32_t> ids;

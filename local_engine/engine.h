@@ -213,6 +213,15 @@ struct EngineInfo {
   std::string prefix_cache_note;      // why there is no prefix cache although one was asked for
 };
 
+// What the engine has been doing, for metrics.
+struct EngineStats {
+  size_t queued = 0, active = 0;
+  int64_t tokens_generated = 0;    // since the engine started
+  double prefill_tokens_per_second = 0;  // recent (a moving average over steps)
+  double decode_tokens_per_second = 0;
+  double kv_cache_used_ratio = 0;  // positions held by active sequences / all positions
+};
+
 class Engine {
  public:
   static Result<std::unique_ptr<Engine>> open(const EngineOptions& options);
@@ -230,6 +239,7 @@ class Engine {
   const EngineInfo& info() const;
   size_t queued() const;  // waiting for a slot
   size_t active() const;  // holding a slot
+  EngineStats stats() const;
 
  private:
   Engine() = default;

@@ -90,6 +90,10 @@ struct EngineCore {
   bool stopping = false;
   double avg_request_seconds = 5.0;    // moving average, for Retry-After
 
+  // Written by the scheduler after each step, read by stats().
+  std::atomic<int64_t> tokens_generated{0};
+  std::atomic<double> prefill_tps{0}, decode_tps{0}, kv_used_ratio{0};
+
   std::thread thread;
 
   EngineCore(Tokenizer t) : tokenizer(std::move(t)) {}

@@ -116,8 +116,10 @@ class Scheduler {
       drop_cancelled();
       if (active_.empty()) continue;
       build_batch();
+      const auto step_started = Clock::now();
       if (!forward()) continue;
       sample_rows();
+      record_step(Clock::now() - step_started);
       retire_finished();
     }
     shutdown();
@@ -251,6 +253,24 @@ class Scheduler {
     return true;
   }
 
+  // Throughput as a moving average over steps, and how full the KV cache is.
+  void record_step(Clock::duration took) {
+    const double seconds = std::chrono::duration<double>(took).count();
+    size_t decoded = 0;
+    for (const Row& r : rows_) decoded += r.decode;
+    const size_t prefilled = batch_.size() - decoded;
+    auto ema = [&](std::atomic<double>& avg, size_t tokens) {
+      if (tokens == 0 || seconds <= 0) return;
+      avg.store(0.9 * avg.load() + 0.1 * (static_cast<double>(tokens) / seconds));
+    };
+    ema(core_.decode_tps, decoded);
+    ema(core_.prefill_tps, prefilled);
+    int64_t held = 0;
+    for (auto& s : active_) held += s->n_past;
+    core_.kv_used_ratio.store(static_cast<double>(held) /
+                              (static_cast<double>(model_.n_seq_max()) * static_cast<double>(model_.n_ctx())));
+  }
+
   void sample_rows() {
     for (size_t r = 0; r < rows_.size(); ++r) {
       Sequence& s = *rows_[r].seq;
@@ -293,6 +313,7 @@ class Scheduler {
     }
     if (s.n_generated == 0) s.first_token = Clock::now();
     ++s.n_generated;
+    core_.tokens_generated.fetch_add(1, std::memory_order_relaxed);
     s.generated.push_back(st.token);
     s.last_token = st.token;
     const ChoiceConstraint::Fed fed = s.constraint.feed(st.token, core_.tokenizer.token_to_piece(st.token));

@@ -127,6 +127,22 @@ class LocalProvider final : public Provider {
     return std::make_unique<LocalStream>(std::move(*engine), std::move(*gen), n_choices, logprobs, params.keep_going);
   }
 
+  std::vector<ProviderStat> stats() const override {
+    std::shared_ptr<eng::Engine> engine;
+    {
+      std::lock_guard lk(mu_);
+      engine = engine_;
+    }
+    if (!engine) return {};
+    eng::EngineStats s = engine->stats();
+    return {{"queue_length", "requests waiting for a sequence slot", static_cast<double>(s.queued)},
+            {"active_sequences", "sequences being generated", static_cast<double>(s.active)},
+            {"tokens_generated", "tokens sampled since start", static_cast<double>(s.tokens_generated)},
+            {"prefill_tokens_per_second", "recent prompt throughput", s.prefill_tokens_per_second},
+            {"decode_tokens_per_second", "recent generation throughput", s.decode_tokens_per_second},
+            {"kv_cache_used_ratio", "share of KV positions held", s.kv_cache_used_ratio}};
+  }
+
   Result<int64_t> count_prompt_tokens(const OpenParams& params) override {
     if (!params.request) return fail(ErrorKind::internal, "local: count_prompt_tokens() without a request");
     auto engine = get_engine();
@@ -148,7 +164,7 @@ class LocalProvider final : public Provider {
     return engine_;
   }
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   ProviderConfig config_;
   std::shared_ptr<eng::Engine> engine_;
 };

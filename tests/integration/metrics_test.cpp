@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "admin_fixture.h"
+#include "local_engine/demo_model.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -88,4 +89,37 @@ TEST_CASE("metrics: a token guards the scrape, per-key labels and the rate-limit
   std::string body = f.scrape("scrape-me");
   CHECK(sample(body, R"(switchyard_requests_total{api="chat",model="test/m",provider="up",status="200",key="tenant-a"})") == 2);
   CHECK(sample(body, "switchyard_ratelimited_total") == 1);
+}
+
+TEST_CASE("metrics: the local engine's queue, sequences, tokens and throughput", "[metrics][integration]") {
+  std::string path = temp_path("switchyard-metrics-demo") + ".gguf";
+  engine::DemoModelParams p;
+  p.n_threads = 2;
+  REQUIRE(engine::write_demo_model(path, p).has_value());
+  RunningProxy proxy("providers:\n  - { name: engine, kind: local, model_path: \"" + path +
+                     "\", threads: 2, context_length: 512, chat_template: vicuna }\n"
+                     "models:\n  - id: local/demo\n    context_length: 512\n    endpoints:\n"
+                     "      - { provider: engine, model: demo, pricing: { prompt: 0, completion: 0 } }\n");
+  std::string key = proxy.create_key();
+  auto r = proxy.client().Post("/v1/chat/completions", bearer(key),
+                               R"({"model":"local/demo","max_tokens":12,"temperature":0,"messages":[{"role":"user","content":"hi"}]})",
+                               "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  // The answer reaches the client as soon as its last token is sampled; the engine retires
+  // the sequence at the end of that step. Wait for that, then read the rest.
+  httplib::Result m = proxy.client().Get("/metrics");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sample(m->body, R"(switchyard_local_engine_active_sequences{provider="engine"})") != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    m = proxy.client().Get("/metrics");
+  }
+  CHECK(sample(m->body, R"(switchyard_local_engine_tokens_generated{provider="engine"})") >= 12);
+  CHECK(sample(m->body, R"(switchyard_local_engine_queue_length{provider="engine"})") == 0);
+  CHECK(sample(m->body, R"(switchyard_local_engine_active_sequences{provider="engine"})") == 0);
+  CHECK(*sample(m->body, R"(switchyard_local_engine_decode_tokens_per_second{provider="engine"})") > 0);
+  CHECK(*sample(m->body, R"(switchyard_local_engine_prefill_tokens_per_second{provider="engine"})") > 0);
+  CHECK(sample(m->body, R"(switchyard_local_engine_kv_cache_used_ratio{provider="engine"})"));
+  std::filesystem::remove(path);
 }
