@@ -36,9 +36,31 @@ size_t latency_bucket(int64_t ms) {
   return kLatencyBuckets - 1;
 }
 
-RollupKey rollup_key(const UsageRecord& r) {
-  return RollupKey{r.created / 3'600'000, r.key_hash, r.model, r.provider, r.upstream_model,
-                   app_of(r),             r.api,      status_class_of(r.status)};
+const std::vector<Cube>& cubes() {
+  static const std::vector<Cube> all = {
+      {3, Grain::day, kDimModel | kDimProvider | kDimApi | kDimStatus},  // activity, spend over time
+      {5, Grain::day, kDimApp | kDimApi | kDimStatus},                    // top apps
+      {4, Grain::day, kDimKey | kDimModel | kDimProvider},                 // a key's activity, top keys
+      {2, Grain::hour, kDimModel | kDimProvider | kDimApi | kDimStatus},  // hourly by model
+      {1, Grain::day, kAllDims},
+      {0, Grain::hour, kAllDims},
+  };
+  return all;
+}
+
+int64_t grain_ms(Grain g) { return g == Grain::hour ? 3'600'000 : 86'400'000; }
+
+RollupKey rollup_key(const Cube& c, const UsageRecord& r) {
+  auto keep = [&](unsigned dim, const std::string& v) { return (c.dims & dim) ? v : std::string(); };
+  return RollupKey{c.id,
+                   r.created / grain_ms(c.grain),
+                   keep(kDimKey, r.key_hash),
+                   keep(kDimModel, r.model),
+                   keep(kDimProvider, r.provider),
+                   keep(kDimProvider, r.upstream_model),
+                   keep(kDimApp, app_of(r)),
+                   keep(kDimApi, r.api),
+                   keep(kDimStatus, status_class_of(r.status))};
 }
 
 RollupCounts rollup_counts(const UsageRecord& r) {
@@ -62,7 +84,10 @@ RollupCounts rollup_counts(const UsageRecord& r) {
 
 std::map<RollupKey, RollupCounts> rollups_of(const std::vector<const UsageRecord*>& records) {
   std::map<RollupKey, RollupCounts> out;
-  for (const UsageRecord* r : records) out[rollup_key(*r)].add(rollup_counts(*r));
+  for (const UsageRecord* r : records) {
+    RollupCounts counts = rollup_counts(*r);
+    for (const Cube& c : cubes()) out[rollup_key(c, *r)].add(counts);
+  }
   return out;
 }
 
@@ -99,6 +124,37 @@ std::optional<Granularity> parse_granularity(std::string_view name) {
   for (Granularity g : {Granularity::hour, Granularity::day, Granularity::week, Granularity::month})
     if (name == granularity_name(g)) return g;
   return std::nullopt;
+}
+
+unsigned dim_of(GroupField f) {
+  switch (f) {
+    case GroupField::key: return kDimKey;
+    case GroupField::model: return kDimModel;
+    case GroupField::provider: return kDimProvider;
+    case GroupField::app: return kDimApp;
+    case GroupField::api: return kDimApi;
+    case GroupField::status: return kDimStatus;
+  }
+  return kAllDims;
+}
+
+UsageQuery whole_periods(UsageQuery q) {
+  if (q.granularity == Granularity::hour) return q;
+  q.from_ms = utc_day_start(q.from_ms);
+  int64_t to_day = utc_day_start(q.to_ms);
+  q.to_ms = to_day == q.to_ms ? to_day : to_day + 86'400'000;
+  return q;
+}
+
+const Cube& cube_for(const UsageQuery& q) {
+  unsigned needed = 0;
+  for (GroupField f : q.group_by) needed |= dim_of(f);
+  for (const auto& [f, v] : q.where) needed |= dim_of(f);
+  // Day cubes hold whole UTC days: they serve day, week and month buckets over whole days.
+  bool hours_needed = q.granularity == Granularity::hour || q.from_ms % 86'400'000 != 0 || q.to_ms % 86'400'000 != 0;
+  for (const Cube& c : cubes())
+    if ((c.dims & needed) == needed && (c.grain == Grain::hour || !hours_needed)) return c;
+  return cubes().back();
 }
 
 int64_t period_floor(Granularity g, int64_t ms) {

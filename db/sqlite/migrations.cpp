@@ -163,18 +163,22 @@ ALTER TABLE usage ADD COLUMN price_id INTEGER;                  -- the prices ro
 ALTER TABLE usage ADD COLUMN insured INTEGER NOT NULL DEFAULT 0;  -- zero-completion insurance applied
 ALTER TABLE usage ADD COLUMN waived_pico INTEGER NOT NULL DEFAULT 0 CHECK (waived_pico >= 0);
 )sql"},
-    {7, "hourly usage rollups and reasoning tokens", R"sql(
+    {7, "usage rollups (hourly and daily cubes) and reasoning tokens", R"sql(
 ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;
--- Written in the same transaction as the usage rows they sum (see db/rollups.h).
-CREATE TABLE usage_hourly (
-  hour              INTEGER NOT NULL,    -- unix ms / 3600000, UTC
+-- Sums of the usage rows, written in the same transaction as the rows (db/rollups.h): one row
+-- per (cube, period, dimensions). A dimension the cube drops is ''. period is unix ms /
+-- 3600000 in hour cubes and / 86400000 in day cubes. Histogram bucket i counts values <=
+-- db::kLatencyEdgesMs[i], the last bucket the rest.
+CREATE TABLE usage_rollups (
+  cube              INTEGER NOT NULL,
+  period            INTEGER NOT NULL,
   key_hash          TEXT NOT NULL,
   model             TEXT NOT NULL,
   provider          TEXT NOT NULL,
   upstream_model    TEXT NOT NULL,
-  app               TEXT NOT NULL,       -- X-Title, else HTTP-Referer
+  app               TEXT NOT NULL,      -- X-Title, else HTTP-Referer
   api               TEXT NOT NULL,
-  status_class      TEXT NOT NULL,       -- 2xx | 4xx | 5xx
+  status_class      TEXT NOT NULL,      -- 2xx | 4xx | 5xx
   requests          INTEGER NOT NULL DEFAULT 0,
   prompt_tokens     INTEGER NOT NULL DEFAULT 0,
   completion_tokens INTEGER NOT NULL DEFAULT 0,
@@ -185,53 +189,43 @@ CREATE TABLE usage_hourly (
   latency_ms_sum    INTEGER NOT NULL DEFAULT 0,
   latency_count     INTEGER NOT NULL DEFAULT 0,
   generation_ms_sum INTEGER NOT NULL DEFAULT 0,
-  -- Histograms: bucket i counts values <= db::kLatencyEdgesMs[i], the last the rest.
-  lat_0 INTEGER NOT NULL DEFAULT 0,
-  lat_1 INTEGER NOT NULL DEFAULT 0,
-  lat_2 INTEGER NOT NULL DEFAULT 0,
-  lat_3 INTEGER NOT NULL DEFAULT 0,
-  lat_4 INTEGER NOT NULL DEFAULT 0,
-  lat_5 INTEGER NOT NULL DEFAULT 0,
-  lat_6 INTEGER NOT NULL DEFAULT 0,
-  lat_7 INTEGER NOT NULL DEFAULT 0,
-  gen_0 INTEGER NOT NULL DEFAULT 0,
-  gen_1 INTEGER NOT NULL DEFAULT 0,
-  gen_2 INTEGER NOT NULL DEFAULT 0,
-  gen_3 INTEGER NOT NULL DEFAULT 0,
-  gen_4 INTEGER NOT NULL DEFAULT 0,
-  gen_5 INTEGER NOT NULL DEFAULT 0,
-  gen_6 INTEGER NOT NULL DEFAULT 0,
-  gen_7 INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour, key_hash, model, provider, upstream_model, app, api, status_class)
+  lat_0             INTEGER NOT NULL DEFAULT 0,
+  lat_1             INTEGER NOT NULL DEFAULT 0,
+  lat_2             INTEGER NOT NULL DEFAULT 0,
+  lat_3             INTEGER NOT NULL DEFAULT 0,
+  lat_4             INTEGER NOT NULL DEFAULT 0,
+  lat_5             INTEGER NOT NULL DEFAULT 0,
+  lat_6             INTEGER NOT NULL DEFAULT 0,
+  lat_7             INTEGER NOT NULL DEFAULT 0,
+  gen_0             INTEGER NOT NULL DEFAULT 0,
+  gen_1             INTEGER NOT NULL DEFAULT 0,
+  gen_2             INTEGER NOT NULL DEFAULT 0,
+  gen_3             INTEGER NOT NULL DEFAULT 0,
+  gen_4             INTEGER NOT NULL DEFAULT 0,
+  gen_5             INTEGER NOT NULL DEFAULT 0,
+  gen_6             INTEGER NOT NULL DEFAULT 0,
+  gen_7             INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (cube, period, key_hash, model, provider, upstream_model, app, api, status_class)
 ) WITHOUT ROWID;
--- Rows written before rollups existed are summed once here.
-INSERT INTO usage_hourly (hour, key_hash, model, provider, upstream_model, app, api, status_class, requests,
-  prompt_tokens, completion_tokens, cached_tokens, cost_pico, errors, latency_ms_sum, latency_count, generation_ms_sum,
-  lat_0, lat_1, lat_2, lat_3, lat_4, lat_5, lat_6, lat_7,
-  gen_0, gen_1, gen_2, gen_3, gen_4, gen_5, gen_6, gen_7)
-SELECT created / 3600000, key_hash, model, provider, upstream_model,
-  CASE WHEN x_title <> '' THEN x_title ELSE http_referer END, api,
-  CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END,
-  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), SUM(cost_pico),
-  SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms),
-  SUM(latency_ms IS NOT NULL AND latency_ms <= 100),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000),
-  SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000),
-  SUM(latency_ms > 10000),
-  SUM(generation_ms <= 100),
-  SUM(generation_ms > 100 AND generation_ms <= 250),
-  SUM(generation_ms > 250 AND generation_ms <= 500),
-  SUM(generation_ms > 500 AND generation_ms <= 1000),
-  SUM(generation_ms > 1000 AND generation_ms <= 2500),
-  SUM(generation_ms > 2500 AND generation_ms <= 5000),
-  SUM(generation_ms > 5000 AND generation_ms <= 10000),
-  SUM(generation_ms > 10000)
-FROM usage GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
-CREATE INDEX usage_hourly_key ON usage_hourly (key_hash, hour);
+-- Rows written before rollups existed are summed once, into every cube.
+INSERT INTO usage_rollups SELECT 3, created / 86400000, '', model, provider, upstream_model, '', api, (CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END),
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 4, 5, 6, 8, 9;
+INSERT INTO usage_rollups SELECT 5, created / 86400000, '', '', '', '', (CASE WHEN x_title <> '' THEN x_title ELSE http_referer END), api, (CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END),
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 7, 8, 9;
+INSERT INTO usage_rollups SELECT 4, created / 86400000, key_hash, model, provider, upstream_model, '', '', '',
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 3, 4, 5, 6;
+INSERT INTO usage_rollups SELECT 2, created / 3600000, '', model, provider, upstream_model, '', api, (CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END),
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 4, 5, 6, 8, 9;
+INSERT INTO usage_rollups SELECT 1, created / 86400000, key_hash, model, provider, upstream_model, (CASE WHEN x_title <> '' THEN x_title ELSE http_referer END), api, (CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END),
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 3, 4, 5, 6, 7, 8, 9;
+INSERT INTO usage_rollups SELECT 0, created / 3600000, key_hash, model, provider, upstream_model, (CASE WHEN x_title <> '' THEN x_title ELSE http_referer END), api, (CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END),
+  COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
+FROM usage GROUP BY 2, 3, 4, 5, 6, 7, 8, 9;
 )sql"},
 };
 

@@ -1,5 +1,6 @@
-// The rollup and export part of the SQLite store: hourly rollups upserted with the rows
-// they sum, grouped reads over them, cursor pages of raw rows, retention.
+// The rollup and export part of the SQLite store: rollups (every cube of db/rollups.h)
+// upserted with the rows they sum, grouped reads from the cube that fits, cursor pages of raw
+// rows, retention.
 #include "db/sqlite/sqlite_rows.h"
 #include "db/sqlite/sqlite_store.h"
 
@@ -36,9 +37,10 @@ std::string upsert_sql() {
     values += ", ?";
     updates += std::string(updates.empty() ? "" : ", ") + c + " = " + c + " + excluded." + c;
   }
-  return "INSERT INTO usage_hourly (hour, key_hash, model, provider, upstream_model, app, api, status_class" + cols +
-         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?" + values +
-         ") ON CONFLICT (hour, key_hash, model, provider, upstream_model, app, api, status_class) DO UPDATE SET " + updates;
+  return "INSERT INTO usage_rollups (cube, period, key_hash, model, provider, upstream_model, app, api, status_class" +
+         cols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?" + values +
+         ") ON CONFLICT (cube, period, key_hash, model, provider, upstream_model, app, api, status_class) DO UPDATE SET " +
+         updates;
 }
 
 // The column a field reads in the rollups and in the raw rows.
@@ -63,19 +65,8 @@ const char* raw_column(GroupField f) {
   }
 }
 
-// The start of each row's period, in unix ms, from its hour (1970-01-01 was a Thursday).
-std::string period_sql(Granularity g) {
-  switch (g) {
-    case Granularity::hour: return "hour * 3600000";
-    case Granularity::day: return "(hour / 24) * 86400000";
-    case Granularity::week: return "((hour / 24) - ((hour / 24 + 3) % 7)) * 86400000";
-    case Granularity::month: return "CAST(strftime('%s', hour * 3600, 'unixepoch', 'start of month') AS INTEGER) * 1000";
-  }
-  return "hour * 3600000";
-}
-
-int64_t hour_floor(int64_t ms) { return ms >= 0 ? ms / 3'600'000 : -((-ms + 3'599'999) / 3'600'000); }
-int64_t hour_ceil(int64_t ms) { return -hour_floor(-ms); }
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 }  // namespace
 
@@ -83,41 +74,49 @@ std::expected<void, Error> SqliteStore::upsert_rollups_locked(const std::vector<
   if (inserted.empty()) return {};
   DB_ASSIGN(st, Stmt::prepare(db_, upsert_sql()));
   for (auto& [k, counts] : rollups_of(inserted)) {
-    st->bind(1, k.hour).bind(2, k.key_hash).bind(3, k.model).bind(4, k.provider).bind(5, k.upstream_model);
-    st->bind(6, k.app).bind(7, k.api).bind(8, k.status_class);
+    st->bind(1, int64_t{k.cube}).bind(2, k.period).bind(3, k.key_hash).bind(4, k.model).bind(5, k.provider);
+    st->bind(6, k.upstream_model).bind(7, k.app).bind(8, k.api).bind(9, k.status_class);
     RollupCounts c = counts;
-    int i = 9;
+    int i = 10;
     for (int64_t* v : counts_fields(c)) st->bind(i++, *v);
     DB_TRY(st->run());
   }
   return {};
 }
 
-std::expected<std::vector<UsageBucket>, Error> SqliteStore::usage_rollups(const UsageQuery& q) {
+std::expected<std::vector<UsageBucket>, Error> SqliteStore::usage_rollups(const UsageQuery& asked) {
+  const UsageQuery q = whole_periods(asked);
+  const Cube& cube = cube_for(q);
   std::string groups;
   for (GroupField f : q.group_by) groups += std::string(", ") + rollup_column(f);
   std::string sums;
   for (const auto& c : count_columns()) sums += ", SUM(" + c + ")";
-  std::string sql = "SELECT " + period_sql(q.granularity) + " AS period" + groups + sums +
-                    " FROM usage_hourly WHERE hour >= ? AND hour < ?";
+  // Grouped by the cube's own periods (integers, cheap); buckets of a coarser granularity are
+  // merged below with period_floor, the one calendar for every store.
+  std::string sql = "SELECT period" + groups + sums + " FROM usage_rollups WHERE cube = ? AND period >= ? AND period < ?";
   for (const auto& [f, v] : q.where) sql += std::string(" AND ") + rollup_column(f) + " = ?";
   sql += " GROUP BY period" + groups + " ORDER BY period" + groups;
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, sql));
   int b = 1;
-  st->bind(b++, hour_floor(q.from_ms)).bind(b++, hour_ceil(q.to_ms));
+  const int64_t unit = grain_ms(cube.grain);
+  st->bind(b++, int64_t{cube.id}).bind(b++, floor_div(q.from_ms, unit)).bind(b++, ceil_div(q.to_ms, unit));
   for (const auto& [f, v] : q.where) st->bind(b++, v);
-  std::vector<UsageBucket> out;
+  std::map<std::pair<int64_t, std::map<GroupField, std::string>>, RollupCounts> merged;
   while (true) {
     DB_ASSIGN(row, st->step());
     if (!*row) break;
-    UsageBucket bucket;
-    bucket.period_start_ms = st->col_int(0);
+    int64_t start = period_floor(q.granularity, st->col_int(0) * unit);
+    std::map<GroupField, std::string> group;
     int col = 1;
-    for (GroupField f : q.group_by) bucket.group[f] = st->col_text(col++);
-    for (int64_t* v : counts_fields(bucket.counts)) *v = st->col_int(col++);
-    out.push_back(std::move(bucket));
+    for (GroupField f : q.group_by) group[f] = st->col_text(col++);
+    RollupCounts counts;
+    for (int64_t* v : counts_fields(counts)) *v = st->col_int(col++);
+    merged[{start, std::move(group)}].add(counts);
   }
+  std::vector<UsageBucket> out;
+  out.reserve(merged.size());
+  for (auto& [k, counts] : merged) out.push_back(UsageBucket{k.first, k.second, counts});
   return out;
 }
 
@@ -144,10 +143,9 @@ std::expected<std::vector<UsageRow>, Error> SqliteStore::usage_page(const Export
     r.record = read_usage_at(*st, 1);
     out.push_back(std::move(r));
   }
-  for (UsageRow& r : out) {
-    DB_ASSIGN(attempts, attempts_locked(r.record.generation_id));
-    r.record.attempts = std::move(*attempts);
-  }
+  std::vector<UsageRecord*> records;
+  for (UsageRow& r : out) records.push_back(&r.record);
+  DB_TRY(attach_attempts_locked(records));
   return out;
 }
 

@@ -58,6 +58,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   std::expected<BatchResult, Error> insert_usage_batch_locked(const std::vector<UsageRecord>& records);
   std::expected<std::vector<AttemptRecord>, Error> attempts_locked(const std::string& generation_id);
+  std::expected<void, Error> attach_attempts_locked(std::vector<UsageRecord*>& rows);
   std::expected<void, Error> upsert_rollups_locked(const std::vector<const UsageRecord*>& inserted);
 
   std::mutex mu_;  // one call at a time on db_

@@ -2,6 +2,8 @@
 #include "db/sqlite/sqlite_rows.h"
 #include "db/sqlite/sqlite_store.h"
 
+#include <unordered_map>
+
 namespace switchyard::db::sqlite {
 
 namespace {
@@ -68,6 +70,34 @@ std::expected<std::vector<AttemptRecord>, Error> SqliteStore::attempts_locked(co
   return out;
 }
 
+// One query per 500 rows, not one per row: exports read attempts for pages of thousands.
+std::expected<void, Error> SqliteStore::attach_attempts_locked(std::vector<UsageRecord*>& rows) {
+  constexpr size_t kChunk = 500;
+  for (size_t first = 0; first < rows.size(); first += kChunk) {
+    size_t n = std::min(kChunk, rows.size() - first);
+    std::string sql = "SELECT generation_id, attempt, provider, upstream_model, status, error_kind, error_message,"
+                      " latency_ms, created FROM attempts WHERE generation_id IN (";
+    for (size_t i = 0; i < n; ++i) sql += i ? ",?" : "?";
+    sql += ") ORDER BY generation_id, attempt";
+    DB_ASSIGN(st, Stmt::prepare(db_, sql));
+    std::unordered_map<std::string, UsageRecord*> by_id;
+    for (size_t i = 0; i < n; ++i) {
+      st->bind(static_cast<int>(i + 1), rows[first + i]->generation_id);
+      by_id[rows[first + i]->generation_id] = rows[first + i];
+    }
+    while (true) {
+      DB_ASSIGN(row, st->step());
+      if (!*row) break;
+      auto it = by_id.find(st->col_text(0));
+      if (it == by_id.end()) continue;
+      it->second->attempts.push_back(AttemptRecord{static_cast<int>(st->col_int(1)), st->col_text(2), st->col_text(3),
+                                                   static_cast<int>(st->col_int(4)), st->col_text(5), st->col_text(6),
+                                                   st->col_opt_int(7), st->col_int(8)});
+    }
+  }
+  return {};
+}
+
 std::expected<std::optional<UsageRecord>, Error> SqliteStore::get_generation(const std::string& generation_id) {
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, std::string("SELECT ") + kUsageColumns + " FROM usage WHERE generation_id = ?"));
@@ -95,10 +125,9 @@ std::expected<std::vector<UsageRecord>, Error> SqliteStore::activity(const Activ
     if (!*row) break;
     out.push_back(read_usage(*st));
   }
-  for (UsageRecord& r : out) {
-    DB_ASSIGN(attempts, attempts_locked(r.generation_id));
-    r.attempts = std::move(*attempts);
-  }
+  std::vector<UsageRecord*> records;
+  for (UsageRecord& r : out) records.push_back(&r);
+  DB_TRY(attach_attempts_locked(records));
   return out;
 }
 

@@ -21,6 +21,7 @@ void mount_admin_routes(httplib::Server& server, const AdminServices& s) {
   server.Post("/api/v1/admin/pricing", route(handle_set_price));
   server.Get("/api/v1/admin/audit", route(handle_audit));
   server.Get("/api/v1/admin/usage", route(handle_usage));
+  server.Get("/api/v1/admin/overview", route(handle_overview));
   server.Get("/api/v1/admin/generations", route(handle_generations));
   for (const char* p : {"/api/v1/activity", "/v1/activity"}) server.Get(p, route(handle_activity));
 }

@@ -87,7 +87,59 @@ void write_activity(JsonWriter& w, const std::vector<db::UsageBucket>& buckets) 
   w.end_array().end_object();
 }
 
+void write_series(JsonWriter& w, const std::vector<db::UsageBucket>& days) {
+  w.key("series").begin_array();
+  for (const auto& b : days) {
+    w.begin_object().field("date", db::format_iso8601(b.period_start_ms).substr(0, 10));
+    w.field("requests", b.counts.requests).field("prompt_tokens", b.counts.prompt_tokens);
+    w.field("completion_tokens", b.counts.completion_tokens);
+    w.field_raw("cost_usd", billing::usd_string(billing::Picodollars(b.counts.cost_pico)));
+    w.field("errors", b.counts.errors).end_object();
+  }
+  w.end_array();
+}
+
+// The ten biggest values of `field` by cost over the range (months summed).
+Result<void> write_top(JsonWriter& w, db::Store& store, db::UsageQuery q, db::GroupField field) {
+  q.granularity = db::Granularity::month;
+  q.group_by = {field};
+  auto buckets = store.usage_rollups(q);
+  if (!buckets) return std::unexpected(store_error(buckets.error()));
+  std::map<std::string, db::RollupCounts> sums;
+  for (const auto& b : *buckets) sums[b.group.at(field)].add(b.counts);
+  std::vector<std::pair<std::string, db::RollupCounts>> top(sums.begin(), sums.end());
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second.cost_pico > b.second.cost_pico; });
+  if (top.size() > 10) top.resize(10);
+  w.key(db::group_field_name(field)).begin_array();
+  for (const auto& [name, c] : top) {
+    w.begin_object().field("name", name).field("requests", c.requests);
+    w.field("tokens", c.prompt_tokens + c.completion_tokens);
+    w.field_raw("cost_usd", billing::usd_string(billing::Picodollars(c.cost_pico))).end_object();
+  }
+  w.end_array();
+  return {};
+}
+
 }  // namespace
+
+void handle_overview(const AdminServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto admin = authenticate_admin(s, req);
+  if (!admin) return send_error(res, admin.error());
+  auto range = range_of(req, s.now_ms());
+  if (!range) return send_error(res, range.error());
+  s.ledger->flush();
+  db::UsageQuery q{range->first, range->second, db::Granularity::day, {}, filters(req)};
+  auto days = s.store->usage_rollups(q);
+  if (!days) return send_error(res, store_error(days.error()));
+  JsonWriter w;
+  w.begin_object();
+  write_series(w, *days);
+  w.key("top").begin_object();
+  for (auto f : {db::GroupField::model, db::GroupField::provider, db::GroupField::key, db::GroupField::app})
+    if (auto ok = write_top(w, *s.store, q, f); !ok) return send_error(res, ok.error());
+  w.end_object().end_object();
+  send_json(res, w.take());
+}
 
 void handle_activity(const AdminServices& s, const httplib::Request& req, httplib::Response& res) {
   auto scope = activity_scope(s, req);
