@@ -41,6 +41,7 @@ struct ExportQuery {
   int64_t from_ms = 0;
   int64_t to_ms = 0;
   std::map<GroupField, std::string> where;
+  bool newest_first = false;  // pages walk down from the cursor (id < cursor; 0 = from the newest)
 };
 
 struct ActivityQuery {
@@ -122,8 +123,9 @@ class UsageStore {
   virtual std::expected<std::vector<UsageRecord>, Error> activity(const ActivityQuery& q) = 0;
   // Sums over the hourly rollups, per period and group, oldest period first (groups in order).
   virtual std::expected<std::vector<UsageBucket>, Error> usage_rollups(const UsageQuery& q) = 0;
-  // One cursor page of raw rows (with attempts): rows with id > after_id matching `q`, by id,
-  // at most `limit`. Exports stream them page by page in flat memory.
+  // One cursor page of raw rows (with attempts): rows after the cursor matching `q`, by id
+  // (id > cursor, or id < cursor when newest_first), at most `limit`. Exports stream them
+  // page by page in flat memory.
   virtual std::expected<std::vector<UsageRow>, Error> usage_page(const ExportQuery& q, int64_t after_id,
                                                                  int64_t limit) = 0;
   // Retention: deletes raw rows (and their attempts) created before `before_ms`; the rollups

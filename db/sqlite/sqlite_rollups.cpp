@@ -122,16 +122,17 @@ std::expected<std::vector<UsageBucket>, Error> SqliteStore::usage_rollups(const 
 
 std::expected<std::vector<UsageRow>, Error> SqliteStore::usage_page(const ExportQuery& q, int64_t after_id,
                                                                     int64_t limit) {
-  std::string sql = std::string("SELECT id, ") + kUsageColumns + " FROM usage WHERE id > ? AND created >= ? AND created < ?";
+  std::string sql = std::string("SELECT id, ") + kUsageColumns + " FROM usage WHERE " +
+                    (q.newest_first ? "id < ?" : "id > ?") + " AND created >= ? AND created < ?";
   for (const auto& [f, v] : q.where) {
     bool exact_status = f == GroupField::status && !v.empty() && v.back() != 'x';
     sql += std::string(" AND ") + (exact_status ? "CAST(status AS TEXT)" : raw_column(f)) + " = ?";
   }
-  sql += " ORDER BY id LIMIT ?";
+  sql += q.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
   std::lock_guard lock(mu_);
   DB_ASSIGN(st, Stmt::prepare(db_, sql));
   int b = 1;
-  st->bind(b++, after_id).bind(b++, q.from_ms).bind(b++, q.to_ms);
+  st->bind(b++, q.newest_first && after_id == 0 ? INT64_MAX : after_id).bind(b++, q.from_ms).bind(b++, q.to_ms);
   for (const auto& [f, v] : q.where) st->bind(b++, v);
   st->bind(b++, limit);
   std::vector<UsageRow> out;

@@ -10,6 +10,7 @@
 #include "proxy/auth/key_table.h"
 #include "proxy/billing/pricing_book.h"
 #include "proxy/routing/catalog.h"
+#include "proxy/routing/health.h"
 
 namespace switchyard::proxy::admin {
 
@@ -19,6 +20,7 @@ struct AdminServices {
   db::LedgerWriter* ledger = nullptr;    // flushed before usage is read back
   billing::PricingBook* prices = nullptr;
   const CatalogHolder* catalog = nullptr;
+  const HealthTracker* health = nullptr;
   std::function<int64_t()> now_ms;
 };
 

@@ -3,6 +3,7 @@
 #include "proxy/admin/audit_api.h"
 #include "proxy/admin/keys_api.h"
 #include "proxy/admin/pricing_api.h"
+#include "proxy/admin/providers_api.h"
 #include "proxy/admin/usage_api.h"
 #include "proxy/http/guarded.h"
 
@@ -22,6 +23,7 @@ void mount_admin_routes(httplib::Server& server, const AdminServices& s) {
   server.Get("/api/v1/admin/audit", route(handle_audit));
   server.Get("/api/v1/admin/usage", route(handle_usage));
   server.Get("/api/v1/admin/overview", route(handle_overview));
+  server.Get("/api/v1/admin/providers", route(handle_providers));
   server.Get("/api/v1/admin/generations", route(handle_generations));
   for (const char* p : {"/api/v1/activity", "/v1/activity"}) server.Get(p, route(handle_activity));
 }

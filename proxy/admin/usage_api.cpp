@@ -196,7 +196,9 @@ void handle_generations(const AdminServices& s, const httplib::Request& req, htt
   if (!cursor) return send_error(res, cursor.error());
   if (!limit) return send_error(res, limit.error());
   s.ledger->flush();
-  db::ExportQuery q{range->first, range->second, filters(req)};
+  auto order = req.has_param("order") ? req.get_param_value("order") : "asc";
+  if (order != "asc" && order != "desc") return send_error(res, bad("order", "order must be asc or desc"));
+  db::ExportQuery q{range->first, range->second, filters(req), order == "desc"};
   if (*limit > 0) {  // one page, its continuation in a header
     auto page = s.store->usage_page(q, *cursor, *limit);
     if (!page) return send_error(res, store_error(page.error()));

@@ -9,8 +9,9 @@
 //   GET /api/v1/admin/overview?from=&to=   the dashboard's overview in one answer: totals per
 //       UTC day {series: [{date, requests, prompt_tokens, completion_tokens, cost_usd, errors}]}
 //       and the ten biggest models, providers, keys and apps by cost {top: {model: [...], ...}}.
-//   GET /api/v1/admin/generations?from=&to=&<same filters>&format=&cursor=&limit=
-//       the raw rows with their attempts, oldest first. Without `limit` every matching row
+//   GET /api/v1/admin/generations?from=&to=&<same filters>&format=&cursor=&limit=&order=asc|desc
+//       the raw rows with their attempts, oldest first (order=desc: newest first, the cursor
+//       walking down). Without `limit` every matching row
 //       is streamed page by page (flat memory); with one (<= 10000) one page, and the
 //       X-Next-Cursor header says where the next starts.
 #pragma once

@@ -124,7 +124,7 @@ void App::mount_routes() {
                     options_.now_ms};
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
   admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
-                                                          catalog_.get(), options_.now_ms});
+                                                          catalog_.get(), health_.get(), options_.now_ms});
   anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
   mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });

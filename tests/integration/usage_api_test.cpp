@@ -156,3 +156,54 @@ TEST_CASE("the usage and export CLI read the same data from the database", "[usa
   CHECK(std::count(exported.begin(), exported.end(), '{') >= 3);
   CHECK(exported.find("\"app\":\"Acme, Inc.\"") != std::string::npos);
 }
+
+TEST_CASE("the dashboard's overview, providers and newest-first generations", "[usage][integration]") {
+  AdminFixture f;
+  std::string a = f.proxy->create_key("a"), b = f.proxy->create_key("b");
+  f.clock.set("2026-11-30T10:00:00Z");
+  REQUIRE(chat_as(f, a, "test/m", "App One")->status == 200);
+  f.clock.set("2026-12-01T10:00:00Z");
+  for (int i = 0; i < 3; ++i) REQUIRE(chat_as(f, b, "test/m", "App Two")->status == 200);
+  REQUIRE(chat_as(f, a, "test/free", "App One")->status == 200);
+
+  simdjson::dom::parser p;
+  auto o = f.call("GET", "/api/v1/admin/overview?from=2026-11-30T00:00:00Z&to=2026-12-02T00:00:00Z");
+  REQUIRE(o->status == 200);
+  auto doc = json(p, o->body);
+  auto series = doc["series"].get_array().value();
+  REQUIRE(series.size() == 2);
+  CHECK(text(series.at(0)["date"]) == "2026-11-30");
+  CHECK(series.at(1)["requests"].get_int64().value() == 4);
+  CHECK(series.at(1)["cost_usd"].get_double().value() == Approx(3 * AdminFixture::kAnswerCost / 1e12));
+  auto keys = doc["top"]["key"].get_array().value();
+  REQUIRE(keys.size() == 2);
+  CHECK(keys.at(0)["requests"].get_int64().value() == 3);  // b spent the most
+  CHECK(text(doc["top"]["app"].at(0)["name"]) == "App Two");
+  CHECK(doc["top"]["model"].get_array().value().size() == 2);
+
+  auto providers = f.call("GET", "/api/v1/admin/providers");
+  REQUIRE(providers->status == 200);
+  bool found = false, unpriced_null = false;
+  for (auto e : json(p, providers->body)["data"].get_array().value()) {
+    if (text(e["model"]) == "test/m") {
+      found = true;
+      CHECK(text(e["kind"]) == "openai");
+      CHECK(e["price"]["prompt"].get_double().value() == 1.0);
+      CHECK(e["uptime_last_5m"].get_double().value() == 100.0);
+      CHECK(text(e["circuit"]) == "closed");
+    }
+    if (text(e["model"]) == "test/unpriced") unpriced_null = e["price"].is_null();
+  }
+  CHECK(found);
+  CHECK(unpriced_null);
+
+  auto newest = f.call("GET", "/api/v1/admin/generations?order=desc&limit=2&from=2026-11-01T00:00:00Z");
+  REQUIRE(newest->status == 200);
+  auto rows = json(p, newest->body)["data"].get_array().value();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows.at(0)["id"].get_int64().value() > rows.at(1)["id"].get_int64().value());
+  CHECK(text(rows.at(0)["model"]) == "test/free");  // the last one made
+  auto older = f.call("GET", "/api/v1/admin/generations?order=desc&limit=10&from=2026-11-01T00:00:00Z&cursor=" +
+                                 newest->get_header_value("X-Next-Cursor"));
+  CHECK(json(p, older->body)["data"].get_array().value().size() == 3);
+}
