@@ -1,5 +1,11 @@
-// Errors on the wire (DESIGN.md §4): {"error":{"code":N,"message":"...","metadata":{...}}},
-// and the helpers every handler uses to answer with a status and a body.
+// Errors on the wire (DESIGN.md §4), OpenRouter's shape with OpenAI's fields beside it, so
+// SDKs and tools that switch on either work:
+//   {"error":{"code":400,"message":"...","type":"invalid_request_error","param":"temperature",
+//             "metadata":{...}}}
+// `type` is OpenAI's (invalid_request_error, authentication_error, permission_error,
+// not_found_error, rate_limit_error, insufficient_quota, server_error); `param` names the one
+// field at fault (from metadata.param) or is null. And the helpers every handler uses to
+// answer with a status and a body.
 #pragma once
 
 #include <httplib.h>
@@ -16,6 +22,8 @@ inline constexpr const char* kJsonContentType = "application/json; charset=utf-8
 
 // The OpenAI/OpenRouter error body.
 std::string error_body(const Error& error);
+// OpenAI's error type for a kind.
+const char* openai_error_type(ErrorKind kind);
 
 // Status from the error, Retry-After when it has one, and `body` (default: error_body).
 void send_error(httplib::Response& res, const Error& error);

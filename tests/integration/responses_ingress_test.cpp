@@ -216,7 +216,8 @@ TEST_CASE("responses: bad requests are 400s in the OpenAI error shape, and recor
   simdjson::dom::parser p;
   auto doc = parse_json(p, r->body);
   CHECK(int64_t(doc["error"]["code"]) == 400);
-  CHECK(str(doc["error"]["type"]) == "invalid_argument");
+  CHECK(str(doc["error"]["type"]) == "invalid_request_error");
+  CHECK(str(doc["error"]["param"]) == "input[0].content[0].type");
   CHECK(str(doc["error"]["metadata"]["param"]) == "input[0].content[0].type");
   CHECK(str(doc["error"]["message"]).find("\"input_file\" is not supported") != std::string::npos);
   auto row = f.row(r);
