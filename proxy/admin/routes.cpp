@@ -9,7 +9,7 @@
 
 namespace switchyard::proxy::admin {
 
-void mount_admin_routes(httplib::Server& server, const AdminServices& s) {
+void mount_admin_routes(RouteTable& server, const AdminServices& s) {
   using Handler = void (*)(const AdminServices&, const httplib::Request&, httplib::Response&);
   auto route = [s](Handler h) { return guarded([s, h](const auto& req, auto& res) { h(s, req, res); }); };
   const std::string key = R"(/api/v1/keys/([0-9a-f]{64}))";

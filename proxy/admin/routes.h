@@ -4,11 +4,13 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include "proxy/admin/admin_services.h"
 
 namespace switchyard::proxy::admin {
 
 // `s` is copied; what it points to must outlive the server.
-void mount_admin_routes(httplib::Server& server, const AdminServices& s);
+void mount_admin_routes(RouteTable& server, const AdminServices& s);
 
 }  // namespace switchyard::proxy::admin

@@ -22,7 +22,7 @@ void read_server(ConfigReader& r, const Node& n, ServerConfig& s) {
   if (!r.expect_map(n, p)) return;
   r.check_keys(n, p,
                {"host", "port", "threads", "max_body_bytes", "read_timeout_ms", "write_timeout_ms",
-                "keep_alive_max_count", "keep_alive_timeout_ms", "listen_backlog"});
+                "keep_alive_max_count", "keep_alive_timeout_ms", "listen_backlog", "list_unavailable_models", "cors_origins"});
   r.string(n, p, "host", s.host);
   r.integer(n, p, "port", s.port, 0, 65535);
   r.integer(n, p, "threads", s.threads, 1, 4096);
@@ -32,6 +32,11 @@ void read_server(ConfigReader& r, const Node& n, ServerConfig& s) {
   r.integer(n, p, "keep_alive_max_count", s.keep_alive_max_count, 1, 1000000000);
   r.integer(n, p, "keep_alive_timeout_ms", s.keep_alive_timeout_ms, 1, 86400000);
   r.integer(n, p, "listen_backlog", s.listen_backlog, 1, 65535);
+  r.boolean(n, p, "list_unavailable_models", s.list_unavailable_models);
+  if (n["cors_origins"].IsDefined()) {
+    s.cors_origins.clear();
+    r.string_list(n, p, "cors_origins", s.cors_origins);
+  }
 }
 
 void read_routing(ConfigReader& r, const Node& n, RoutingConfig& rc) {

@@ -23,6 +23,8 @@ struct ServerConfig {
   int64_t keep_alive_max_count = 100000;  // requests per client connection; reconnects cost a SYN
   int64_t keep_alive_timeout_ms = 5000;
   int64_t listen_backlog = 4096;  // connections the kernel queues before we accept them
+  bool list_unavailable_models = false;  // GET /v1/models shows models nothing can serve (status, reason)
+  std::vector<std::string> cors_origins = {"*"};  // origins browser apps may call from; [] = no CORS
 };
 
 // Health and failover (routing issue): circuit per endpoint, health flush to SQLite.

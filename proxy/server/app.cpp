@@ -12,6 +12,7 @@
 #include "proxy/http/guarded.h"
 #include "proxy/routing/price_seeding.h"
 #include "proxy/server/health_routes.h"
+#include "proxy/server/http_policies.h"
 #include "proxy/server/metrics_wiring.h"
 
 namespace switchyard::proxy {
@@ -104,17 +105,8 @@ void App::configure_server() {
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
   });
-  // httplib answers some requests itself (no route, body too large): give those our shape.
-  server_.set_error_handler([max = sc.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    Error e{ErrorKind::not_found, "No such endpoint: " + req.method + " " + req.path, 0, {}, 0};
-    if (res.status == 413)
-      e = Error{ErrorKind::payload_too_large, "Request body too large: the limit is " + std::to_string(max) + " bytes",
-                0, {}, 0};
-    else if (res.status != 404)
-      e = Error{ErrorKind::invalid_argument, "Bad request", res.status, {}, 0};
-    res.set_content(error_body(e), kJsonContentType);
-  });
+  install_error_handler(server_, routes_, sc.max_body_bytes);
+  install_cors(server_, routes_, sc.cors_origins);
 }
 
 void App::mount_routes() {
@@ -122,13 +114,13 @@ void App::mount_routes() {
                             metrics_.get(), options_.now_ms, options_.quiet};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
-  mount_openai_routes(server_, OpenAiServices{pipeline, info});
-  admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
+  mount_openai_routes(routes_, OpenAiServices{pipeline, info});
+  admin::mount_admin_routes(routes_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
                                                           catalog_.get(), health_.get(), options_.now_ms});
-  anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
-  mount_responses_routes(server_, pipeline);
-  mount_health_routes(server_, [this] { return ready(); });
-  mount_metrics_route(server_, *metrics_, options_.config->metrics.token);
+  anthropic::mount_anthropic_routes(routes_, anthropic::AnthropicServices{pipeline});
+  mount_responses_routes(routes_, pipeline);
+  mount_health_routes(routes_, [this] { return ready(); });
+  mount_metrics_route(routes_, *metrics_, options_.config->metrics.token);
 }
 
 App::~App() { stop(); }

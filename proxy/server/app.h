@@ -18,6 +18,7 @@
 #include "proxy/billing/pricing_book.h"
 #include "proxy/metrics/proxy_metrics.h"
 #include "proxy/config/config.h"
+#include "proxy/http/route_table.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
 
@@ -84,6 +85,7 @@ class App {
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;
+  RouteTable routes_{server_};  // every route, for 405s and CORS preflights
   socket_t listen_socket_ = -1;  // set while binding (see configure_server)
   std::atomic<bool> stopped_{false};
 };

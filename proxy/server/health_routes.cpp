@@ -6,7 +6,7 @@
 
 namespace switchyard::proxy {
 
-void mount_health_routes(httplib::Server& server, std::function<Result<void>()> ready) {
+void mount_health_routes(RouteTable& server, std::function<Result<void>()> ready) {
   server.Get("/health/live", [](const auto&, auto& res) { send_json(res, "{\"status\":\"ok\"}"); });
   server.Get("/health/ready", guarded([ready](const auto&, auto& res) {
                auto ok = ready();

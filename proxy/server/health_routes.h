@@ -4,12 +4,14 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include <functional>
 
 #include "providers/error.h"
 
 namespace switchyard::proxy {
 
-void mount_health_routes(httplib::Server& server, std::function<Result<void>()> ready);
+void mount_health_routes(RouteTable& server, std::function<Result<void>()> ready);
 
 }  // namespace switchyard::proxy

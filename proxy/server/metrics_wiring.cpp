@@ -70,7 +70,7 @@ void add_scrape_gauges(metrics::ProxyMetrics& m, const CatalogHolder& catalog, c
   add_provider_stats(m, catalog);
 }
 
-void mount_metrics_route(httplib::Server& server, const metrics::ProxyMetrics& m, std::string token) {
+void mount_metrics_route(RouteTable& server, const metrics::ProxyMetrics& m, std::string token) {
   server.Get("/metrics", guarded([&m, token](const httplib::Request& req, httplib::Response& res) {
                if (!token.empty() && req.get_header_value("Authorization") != "Bearer " + token)
                  return send_error(res, Error{ErrorKind::unauthenticated, "GET /metrics needs the metrics token", 0, {}, 0});

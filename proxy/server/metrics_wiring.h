@@ -5,6 +5,8 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include "db/ledger_writer.h"
 #include "proxy/metrics/proxy_metrics.h"
 #include "proxy/routing/catalog.h"
@@ -16,6 +18,6 @@ void add_scrape_gauges(metrics::ProxyMetrics& m, const CatalogHolder& catalog, c
                        const db::LedgerWriter& ledger);
 
 // GET /metrics: the text exposition; with `token` set, only for "Authorization: Bearer <token>".
-void mount_metrics_route(httplib::Server& server, const metrics::ProxyMetrics& m, std::string token);
+void mount_metrics_route(RouteTable& server, const metrics::ProxyMetrics& m, std::string token);
 
 }  // namespace switchyard::proxy

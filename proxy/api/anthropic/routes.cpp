@@ -7,7 +7,7 @@
 
 namespace switchyard::proxy::anthropic {
 
-void mount_anthropic_routes(httplib::Server& server, const AnthropicServices& s) {
+void mount_anthropic_routes(RouteTable& server, const AnthropicServices& s) {
   static const MessagesFormat messages;
   for (std::string p : {"/v1", "/api/v1"}) {
     server.Post(p + "/messages",

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include "proxy/pipeline/completion.h"
 
 namespace switchyard::proxy::anthropic {
@@ -13,6 +15,6 @@ struct AnthropicServices {
 };
 
 // `s` is copied; what it points to must outlive the server.
-void mount_anthropic_routes(httplib::Server& server, const AnthropicServices& s);
+void mount_anthropic_routes(RouteTable& server, const AnthropicServices& s);
 
 }  // namespace switchyard::proxy::anthropic

@@ -59,36 +59,69 @@ std::optional<billing::Pricing> cheapest_price(const InfoServices& s, const Mode
 
 }  // namespace
 
+namespace {
+
+// Why nothing can serve a model: every provider skipped (no secret set), or no price.
+std::string unavailable_reason(const Config& config, const ModelConfig& m) {
+  if (m.endpoints.empty()) {
+    std::string why = "no provider of this model is configured";
+    if (!config.skipped_providers.empty()) why += " (skipped: " + config.skipped_providers.front().second + ")";
+    return why;
+  }
+  return "no endpoint of this model has a price";
+}
+
+// One model object in OpenRouter's shape; an unavailable one has pricing null and says why.
+void write_model(JsonWriter& w, const InfoServices& s, const Catalog& catalog, const ModelConfig& m) {
+  auto price = cheapest_price(s, m);
+  w.begin_object();
+  w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
+  w.field("description", m.description).field("context_length", m.context_length);
+  w.field("object", "model").field("owned_by", m.id.substr(0, m.id.find('/')));
+  w.key("architecture").begin_object().field("modality", "text->text");
+  w.key("input_modalities").begin_array().value("text").end_array();
+  w.key("output_modalities").begin_array().value("text").end_array();
+  w.field("tokenizer", "Other").field_null("instruct_type").end_object();
+  w.key("pricing");
+  if (price) write_pricing(w, *price);
+  else w.null();  // never "0": an unpriced model is not free, it cannot be served
+  w.field("status", price ? "available" : "unavailable");
+  if (!price) w.field("unavailable_reason", unavailable_reason(*catalog.config, m));
+  w.key("top_provider").begin_object().field("context_length", m.context_length);
+  if (m.max_completion_tokens > 0) w.field("max_completion_tokens", m.max_completion_tokens);
+  else w.field_null("max_completion_tokens");
+  w.field("is_moderated", false).end_object();
+  w.field_null("per_request_limits");
+  w.key("supported_parameters").begin_array();
+  for (const auto& p : supported_parameters(m, *catalog.providers)) w.value(p);
+  w.end_array();
+  w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
+  w.end_object();
+}
+
+}  // namespace
+
 void handle_models(const InfoServices& s, const httplib::Request&, httplib::Response& res) {
   auto catalog = s.catalog->current();
+  const bool list_unavailable = catalog->config->server.list_unavailable_models;
   JsonWriter w;
-  w.begin_object().key("data").begin_array();
-  for (const auto& m : catalog->config->models) {
-    auto price = cheapest_price(s, m);
-    if (!price) continue;  // nothing to serve it with: never listed at a price of 0
-    const billing::Pricing& p = *price;
-    w.begin_object();
-    w.field("id", m.id).field("canonical_slug", m.id).field("name", m.name).field("created", m.created);
-    w.field("description", m.description).field("context_length", m.context_length);
-    w.field("object", "model").field("owned_by", m.id.substr(0, m.id.find('/')));
-    w.key("architecture").begin_object().field("modality", "text->text");
-    w.key("input_modalities").begin_array().value("text").end_array();
-    w.key("output_modalities").begin_array().value("text").end_array();
-    w.field("tokenizer", "Other").field_null("instruct_type").end_object();
-    w.key("pricing");
-    write_pricing(w, p);
-    w.key("top_provider").begin_object().field("context_length", m.context_length);
-    if (m.max_completion_tokens > 0) w.field("max_completion_tokens", m.max_completion_tokens);
-    else w.field_null("max_completion_tokens");
-    w.field("is_moderated", false).end_object();
-    w.field_null("per_request_limits");
-    w.key("supported_parameters").begin_array();
-    for (const auto& p : supported_parameters(m, *catalog->providers)) w.value(p);
-    w.end_array();
-    w.field("endpoint_count", static_cast<int64_t>(m.endpoints.size()));
-    w.end_object();
-  }
+  w.begin_object().field("object", "list").key("data").begin_array();
+  for (const auto& m : catalog->config->models)
+    if (list_unavailable || cheapest_price(s, m)) write_model(w, s, *catalog, m);
   w.end_array().end_object();
+  send_json(res, w.take());
+}
+
+void handle_model(const InfoServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto catalog = s.catalog->current();
+  ModelRef ref = parse_model_ref(req.matches[1]);  // "a/b:nitro" is model a/b
+  const ModelConfig* m = catalog->config->find_model(ref.id);
+  bool shown = m && (catalog->config->server.list_unavailable_models || cheapest_price(s, *m));
+  if (!shown)
+    return send_error(res, Error{ErrorKind::not_found, "Model '" + std::string(req.matches[1]) + "' not found", 0,
+                                 "{\"param\":\"model\"}", 0});
+  JsonWriter w;
+  write_model(w, s, *catalog, *m);
   send_json(res, w.take());
 }
 

@@ -27,6 +27,8 @@ struct InfoServices {
 };
 
 void handle_models(const InfoServices& s, const httplib::Request& req, httplib::Response& res);
+// GET /v1/models/{id} (the SDKs' models.retrieve); ids contain '/'.
+void handle_model(const InfoServices& s, const httplib::Request& req, httplib::Response& res);
 // GET /api/v1/models/{author}/{slug}/endpoints: OpenRouter's shape with live health.
 void handle_endpoints(const InfoServices& s, const httplib::Request& req, httplib::Response& res);
 void handle_generation(const InfoServices& s, const httplib::Request& req, httplib::Response& res);

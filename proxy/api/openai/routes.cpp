@@ -5,7 +5,7 @@
 
 namespace switchyard::proxy {
 
-void mount_openai_routes(httplib::Server& server, const OpenAiServices& s) {
+void mount_openai_routes(RouteTable& server, const OpenAiServices& s) {
   static const OpenAiFormat chat(false), completions(true);
   for (std::string p : {"/v1", "/api/v1"}) {
     server.Post(p + "/chat/completions",
@@ -18,6 +18,8 @@ void mount_openai_routes(httplib::Server& server, const OpenAiServices& s) {
     server.Get(p + "/auth/key", guarded([s](const auto& req, auto& res) { handle_key(s.info, req, res); }));
     server.Get(p + R"(/models/([^/]+)/([^/]+)/endpoints)",
                guarded([s](const auto& req, auto& res) { handle_endpoints(s.info, req, res); }));
+    // After the endpoints route: httplib tries routes in the order they were added.
+    server.Get(p + R"(/models/(.+))", guarded([s](const auto& req, auto& res) { handle_model(s.info, req, res); }));
   }
 }
 

@@ -3,6 +3,8 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include "proxy/api/openai/info_handlers.h"
 #include "proxy/pipeline/completion.h"
 
@@ -14,6 +16,6 @@ struct OpenAiServices {
 };
 
 // `s` is copied; what it points to must outlive the server.
-void mount_openai_routes(httplib::Server& server, const OpenAiServices& s);
+void mount_openai_routes(RouteTable& server, const OpenAiServices& s);
 
 }  // namespace switchyard::proxy

@@ -16,7 +16,7 @@ void not_stored(const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void mount_responses_routes(httplib::Server& server, const PipelineServices& pipeline) {
+void mount_responses_routes(RouteTable& server, const PipelineServices& pipeline) {
   static const ResponsesFormat format;
   for (std::string p : {"/v1", "/api/v1"}) {
     server.Post(p + "/responses",

@@ -5,11 +5,13 @@
 
 #include <httplib.h>
 
+#include "proxy/http/route_table.h"
+
 #include "proxy/pipeline/completion.h"
 
 namespace switchyard::proxy {
 
 // `pipeline` is copied; what it points to must outlive the server.
-void mount_responses_routes(httplib::Server& server, const PipelineServices& pipeline);
+void mount_responses_routes(RouteTable& server, const PipelineServices& pipeline);
 
 }  // namespace switchyard::proxy

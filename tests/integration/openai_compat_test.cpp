@@ -1,0 +1,100 @@
+// OpenAI compatibility without surprises: models.retrieve, the listing of models that cannot
+// be served, 405 with Allow, CORS, legacy completions logprobs, n bounds.
+#include "admin_fixture.h"
+
+using namespace switchyard;
+using namespace switchyard::testing;
+
+TEST_CASE("GET /v1/models/{id} retrieves one model, ids with '/' and suffixes included", "[openai][integration]") {
+  AdminFixture f;
+  simdjson::dom::parser p;
+  for (const char* path : {"/v1/models/test/m", "/v1/models/test%2Fm", "/api/v1/models/test/m", "/v1/models/test/m:floor"}) {
+    INFO(path);
+    auto r = f.proxy->client().Get(path);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    auto m = json(p, r->body);
+    CHECK(text(m["id"]) == "test/m");
+    CHECK(text(m["object"]) == "model");
+    CHECK(text(m["pricing"]["prompt"]) == "0.000001");
+  }
+  auto missing = f.proxy->client().Get("/v1/models/no/such");
+  CHECK(missing->status == 404);
+  CHECK(missing->body.find("not_found_error") != std::string::npos);
+  // The endpoints listing still has its own route.
+  CHECK(f.proxy->client().Get("/api/v1/models/test/m/endpoints")->status == 200);
+}
+
+TEST_CASE("models nothing can serve are hidden, or listed with their status, never at price 0", "[openai][integration]") {
+  simdjson::dom::parser p;
+  {
+    AdminFixture hidden;
+    auto list = hidden.proxy->client().Get("/v1/models");
+    CHECK(list->body.find("test/unpriced") == std::string::npos);
+    CHECK(hidden.proxy->client().Get("/v1/models/test/unpriced")->status == 404);
+  }
+  auto log = std::make_shared<ScriptLog>();
+  RunningProxy shown(std::string("server: { list_unavailable_models: true }\n") + (kAdminConfig + std::string(kAdminConfig).find("providers:")),
+                     [log](const ProviderConfig&) -> Result<std::shared_ptr<Provider>> {
+                       return std::make_shared<ScriptedProvider>([](const OpenParams&) { return Script{}; }, log);
+                     });
+  auto r = shown.client().Get("/v1/models/test/unpriced");
+  REQUIRE(r->status == 200);
+  auto m = json(p, r->body);
+  CHECK(m["pricing"].is_null());
+  CHECK(text(m["status"]) == "unavailable");
+  CHECK(text(m["unavailable_reason"]).find("price") != std::string::npos);
+  CHECK(text(json(p, shown.client().Get("/v1/models/test/m")->body)["status"]) == "available");
+}
+
+TEST_CASE("a known path with the wrong method is a 405 with Allow", "[openai][integration]") {
+  AdminFixture f;
+  auto get_chat = f.proxy->client().Get("/v1/chat/completions");
+  REQUIRE(get_chat);
+  CHECK(get_chat->status == 405);
+  CHECK(get_chat->get_header_value("Allow") == "POST");
+  CHECK(get_chat->body.find("\"type\":\"invalid_request_error\"") != std::string::npos);
+  auto put_models = f.proxy->client().Put("/v1/models", "", "application/json");
+  CHECK(put_models->status == 405);
+  CHECK(put_models->get_header_value("Allow") == "GET, HEAD");
+  auto key_delete = f.proxy->client().Post("/api/v1/keys/" + std::string(64, 'a'), "", "application/json");
+  CHECK(key_delete->status == 405);
+  CHECK(key_delete->get_header_value("Allow") == "GET, HEAD, PATCH, DELETE");
+  CHECK(f.proxy->client().Get("/v1/nothing-here")->status == 404);
+}
+
+TEST_CASE("CORS: preflights are answered and responses name the allowed origin", "[openai][integration]") {
+  AdminFixture open_to_all;
+  std::string key = open_to_all.proxy->create_key("browser");
+  auto c = open_to_all.proxy->client();
+  httplib::Request pre;
+  pre.method = "OPTIONS";
+  pre.path = "/v1/chat/completions";
+  pre.set_header("Origin", "https://app.example");
+  pre.set_header("Access-Control-Request-Method", "POST");
+  auto r = c.send(pre);
+  REQUIRE(r);
+  CHECK(r->status == 204);
+  CHECK(r->get_header_value("Access-Control-Allow-Methods") == "POST, OPTIONS");
+  CHECK(r->get_header_value("Access-Control-Allow-Headers").find("Authorization") != std::string::npos);
+  httplib::Headers h = bearer(key);
+  h.emplace("Origin", "https://app.example");
+  auto answer = c.Post("/v1/chat/completions", h, R"({"model":"test/m","messages":[{"role":"user","content":"hi"}]})",
+                       "application/json");
+  REQUIRE(answer->status == 200);
+  CHECK(answer->get_header_value("Access-Control-Allow-Origin") == "https://app.example");
+  CHECK(answer->get_header_value("Access-Control-Expose-Headers").find("X-Generation-Id") != std::string::npos);
+
+  auto log = std::make_shared<ScriptLog>();
+  RunningProxy closed(std::string("server: { cors_origins: [\"https://ok.example\"] }\n") +
+                          (kAdminConfig + std::string(kAdminConfig).find("providers:")),
+                      [log](const ProviderConfig&) -> Result<std::shared_ptr<Provider>> {
+                        return std::make_shared<ScriptedProvider>([](const OpenParams&) { return Script{}; }, log);
+                      });
+  auto models = closed.client().Get("/v1/models", httplib::Headers{{"Origin", "https://evil.example"}});
+  CHECK(models->get_header_value("Access-Control-Allow-Origin").empty());
+  auto ok = closed.client().Get("/v1/models", httplib::Headers{{"Origin", "https://ok.example"}});
+  CHECK(ok->get_header_value("Access-Control-Allow-Origin") == "https://ok.example");
+  pre.set_header("Origin", "https://evil.example");
+  CHECK(closed.client().send(pre)->status == 403);
+}
