@@ -30,7 +30,7 @@ struct ProviderConfig {
   std::string kv_cache = "f32";  // f32 | f16 (local engine KV cache)
   std::string device = "auto";   // auto | cpu | cuda:N (local engine; falls back to the CPU)
   int64_t prefix_cache_mb = -1;  // local engine prefix cache budget; -1: the engine's default, 0: off
-  int64_t max_choices = 0;       // local engine bound on n; 0: the engine's default
+  int64_t max_choices = 0;       // bound on n for this provider; 0: its kind's (local: the engine's default)
 };
 
 // What a provider needs to know of the endpoint an attempt goes to. The catalog's endpoint

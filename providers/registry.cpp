@@ -12,6 +12,11 @@ bool ProviderCapabilities::supports(std::string_view parameter) const {
   return std::find(parameters.begin(), parameters.end(), parameter) != parameters.end();
 }
 
+int64_t max_choices_of(const ProviderKind& kind, const ProviderConfig& provider) {
+  if (provider.max_choices > 0) return std::min(provider.max_choices, kind.capabilities.max_choices);
+  return kind.capabilities.max_choices;
+}
+
 std::span<const ProviderKind> provider_kinds() {
   static const std::vector<ProviderKind> kinds = {providers::openai_compat::kind(), anthropic::kind(),
                                                   providers::local::kind()};

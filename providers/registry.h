@@ -19,13 +19,16 @@
 namespace switchyard {
 
 struct ProviderCapabilities {
-  bool multiple_choices = false;   // n > 1 answered in one request
+  // The most choices (n) one request may ask of this kind; a provider entry may declare
+  // fewer (ProviderConfig::max_choices).
+  int64_t max_choices = 1;
   bool knows_tokenizer = false;    // can count a prompt's tokens exactly (count_tokens)
   // The request parameters this kind honours, in OpenRouter's naming: what an endpoint
   // lists as supported_parameters unless the catalog narrows it.
   std::vector<std::string> parameters;
 
   bool supports(std::string_view parameter) const;
+  bool multiple_choices() const { return max_choices > 1; }
 };
 
 struct ProviderKind {
@@ -39,6 +42,9 @@ struct ProviderKind {
   // Builds the provider (a local kind loads its model here, so a bad file stops start-up).
   Result<std::shared_ptr<Provider>> (*make)(const ProviderConfig& config) = nullptr;
 };
+
+// The most choices one request may ask of a configured provider.
+int64_t max_choices_of(const ProviderKind& kind, const ProviderConfig& provider);
 
 // Every kind this binary has, in a fixed order.
 std::span<const ProviderKind> provider_kinds();

@@ -29,6 +29,7 @@ void read_http_config(ConfigReader& r, const YAML::Node& n, const std::string& p
   if (r.ok() && pc.base_url.rfind("http://", 0) != 0 && pc.base_url.rfind("https://", 0) != 0)
     r.fail(ConfigReader::join(path, "base_url"), "an http:// or https:// URL", n["base_url"]);
   r.string(n, path, "api_key_env", pc.api_key_env);
+  r.integer(n, path, "max_choices", pc.max_choices, 1, 128);
   read_headers(r, n["headers"], ConfigReader::join(path, "headers"), pc);
   read_timeouts(r, n["timeouts"], ConfigReader::join(path, "timeouts"), pc);
 }

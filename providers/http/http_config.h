@@ -10,7 +10,7 @@
 
 namespace switchyard::providers::http {
 
-inline const std::set<std::string> kHttpConfigKeys = {"base_url", "api_key_env", "headers", "timeouts"};
+inline const std::set<std::string> kHttpConfigKeys = {"base_url", "api_key_env", "headers", "timeouts", "max_choices"};
 
 void read_http_config(ConfigReader& r, const YAML::Node& n, const std::string& path, ProviderConfig& pc);
 

@@ -36,7 +36,7 @@ ProviderKind kind() {
   // What the engine's sampler, stop handling, grammar-constrained decoding (response_format,
   // tools) and forked choices (n, up to max_choices) implement.
   k.capabilities.knows_tokenizer = true;
-  k.capabilities.multiple_choices = true;
+  k.capabilities.max_choices = 4;  // the engine's default bound; max_choices raises it (up to 1024)
   k.capabilities.parameters = {"max_tokens",        "temperature",      "top_p",
                                "top_k",             "min_p",            "top_a",
                                "frequency_penalty", "presence_penalty", "repetition_penalty",

@@ -9,7 +9,7 @@ ProviderKind kind() {
   ProviderKind k;
   k.name = "openai";
   // An OpenAI-compatible upstream takes every parameter, n > 1 included.
-  k.capabilities.multiple_choices = true;
+  k.capabilities.max_choices = 128;  // OpenAI's bound; a provider entry may declare less
   k.capabilities.parameters = all_request_parameters();
   k.config_keys = http::kHttpConfigKeys;
   k.read_config = http::read_http_config;

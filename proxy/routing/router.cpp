@@ -157,12 +157,16 @@ Result<std::vector<Attempt>> Router::plan_model(const ChatRequest& request, cons
                   "{\"model\":" + json_quote(model.id) + ",\"filter\":" + json_quote(what) + "}");
     return {};
   };
-  // Several choices (n > 1) come only from provider kinds that can answer with several.
+  // Several choices (n > 1) only from providers that answer that many in one request.
   if (request.n > 1) {
-    std::erase_if(c, [](const Attempt& a) { return !a.kind || !a.kind->capabilities.multiple_choices; });
+    int64_t most = 1;
+    for (const Attempt& a : c) most = std::max(most, a.kind ? max_choices_of(*a.kind, *a.provider) : 1);
+    std::erase_if(c, [&](const Attempt& a) { return !a.kind || max_choices_of(*a.kind, *a.provider) < request.n; });
     if (c.empty())
       return fail(ErrorKind::invalid_argument,
-                  "n > 1 is not supported by any endpoint of model '" + model.id + "'", "{\"param\":\"n\"}");
+                  "n = " + std::to_string(request.n) + " is more than any endpoint of model '" + model.id +
+                      "' answers in one request (at most " + std::to_string(most) + ")",
+                  "{\"param\":\"n\"}");
   }
   if (ref.suffix == "free")
     if (auto r = apply(":free (zero-priced endpoints)", [](const Attempt& a) {

@@ -77,7 +77,6 @@ Status finish(Context& c) {
   }
   if (c.max_completion_tokens) r.sampling.max_tokens = c.max_completion_tokens;
   else if (c.max_tokens) r.sampling.max_tokens = c.max_tokens;
-  if (r.n > 1 && r.stream) return invalid_message("n", "n > 1 is not supported with stream");
   if (c.top_logprobs_sent && !r.sampling.logprobs)
     return invalid_message("top_logprobs", "top_logprobs requires logprobs to be true");
   if (c.tool_choice) NORM_CHECK(parse_tool_choice(*c.tool_choice, c));

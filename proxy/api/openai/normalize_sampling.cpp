@@ -83,7 +83,7 @@ Status parse_stop(element e, Context& c) {
 }
 
 Status parse_n(element e, Context& c) {
-  NORM_TRY(v, integer_in(e, "n", 1, 2));
+  NORM_TRY(v, integer_in(e, "n", 1, 128));  // OpenAI's bound; each endpoint may allow fewer (the router)
   c.request.n = v;
   return {};
 }

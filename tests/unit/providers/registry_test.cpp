@@ -18,8 +18,13 @@ TEST_CASE("every kind is found by name and says what it honours", "[providers][r
   CHECK(find_provider_kind("grpc") == nullptr);
   // Only OpenAI-compatible upstreams answer n > 1 in one request; only the local engine
   // knows its tokenizer.
-  CHECK(find_provider_kind("openai")->capabilities.multiple_choices);
-  CHECK_FALSE(find_provider_kind("anthropic")->capabilities.multiple_choices);
+  CHECK(find_provider_kind("openai")->capabilities.max_choices == 128);
+  CHECK_FALSE(find_provider_kind("anthropic")->capabilities.multiple_choices());
+  CHECK(find_provider_kind("local")->capabilities.multiple_choices());
+  ProviderConfig declared;
+  declared.max_choices = 2;  // a provider that declares less than its kind allows
+  CHECK(max_choices_of(*find_provider_kind("openai"), declared) == 2);
+  CHECK(max_choices_of(*find_provider_kind("anthropic"), declared) == 1);
   CHECK(find_provider_kind("local")->capabilities.knows_tokenizer);
   CHECK_FALSE(find_provider_kind("anthropic")->capabilities.supports("logit_bias"));
   CHECK(find_provider_kind("openai")->capabilities.supports("logit_bias"));

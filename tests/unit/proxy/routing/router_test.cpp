@@ -290,7 +290,17 @@ models:
   auto none = router.plan(r);
   REQUIRE_FALSE(none);
   CHECK(http_status(none.error()) == 400);
-  CHECK(none.error().message.find("n > 1") != std::string::npos);
+  CHECK(none.error().message.find("n = 2 is more than any endpoint of model 'm/claude' answers") != std::string::npos);
+  CHECK(none.error().message.find("at most 1") != std::string::npos);
+  r.model = "m/local";
+  r.n = 5;  // the engine's default bound is 4
+  CHECK_FALSE(router.plan(r));
+  r.model = "m/mixed";
+  r.n = 100;  // only the OpenAI-compatible endpoint answers that many
+  auto many = router.plan(r);
+  REQUIRE(many);
+  CHECK(many->attempts.size() == 1);
+  CHECK(many->attempts[0].provider->name == "remote");
 }
 
 TEST_CASE("suffixes parse off the model id", "[router]") {

@@ -152,8 +152,8 @@ TEST_CASE("integer parameters reject out-of-range and non-integral values", "[no
       {"max_tokens", "-3", "max_tokens must be an integer >= 1, got -3"},
       {"max_tokens", "10.5", "max_tokens must be an integer >= 1, got 10.5"},
       {"max_completion_tokens", "0", "max_completion_tokens must be an integer >= 1, got 0"},
-      {"n", "0", "n must be an integer in [1, 2], got 0"},
-      {"n", "3", "n must be an integer in [1, 2], got 3"},
+      {"n", "0", "n must be an integer in [1, 128], got 0"},
+      {"n", "129", "n must be an integer in [1, 128], got 129"},
       {"top_logprobs", "21", "top_logprobs must be an integer in [0, 20], got 21"},
       {"top_logprobs", "-1", "top_logprobs must be an integer in [0, 20], got -1"},
   }));
@@ -188,12 +188,11 @@ TEST_CASE("boolean parameters", "[normalize]") {
   CHECK(e.metadata_json == "{\"param\":\"" + name + "\"}");
 }
 
-TEST_CASE("n > 1 cannot stream", "[normalize]") {
-  Error e = reject(chat_body(R"("n":2,"stream":true)"));
-  CHECK(e.message == "n > 1 is not supported with stream");
-  CHECK(e.metadata_json == R"({"param":"n"})");
-  CHECK(accept(chat_body(R"("stream":false,"n":2)")).n == 2);
-  CHECK(accept(chat_body(R"("stream":true,"n":1)")).stream);
+TEST_CASE("n > 1 may stream (each chunk names its choice)", "[normalize]") {
+  ChatRequest r = accept(chat_body(R"("n":3,"stream":true)"));
+  CHECK(r.n == 3);
+  CHECK(r.stream);
+  CHECK(accept(chat_body(R"("stream":false,"n":128)")).n == 128);
 }
 
 TEST_CASE("top_logprobs needs logprobs true", "[normalize]") {
