@@ -81,8 +81,12 @@ std::string build_request_body(const OpenParams& params) {
     for (const auto& [token, bias] : s.logit_bias) w.field(std::to_string(token), bias);
     w.end_object();
   }
-  if (r.sent("logprobs")) key("logprobs").value(s.logprobs);
-  if (r.sent("top_logprobs")) key("top_logprobs").value(s.top_logprobs);
+  if (r.is_completion) {  // the legacy endpoint takes one integer: alternatives per position
+    if (r.sent("logprobs") && s.logprobs) key("logprobs").value(s.top_logprobs);
+  } else {
+    if (r.sent("logprobs")) key("logprobs").value(s.logprobs);
+    if (r.sent("top_logprobs")) key("top_logprobs").value(s.top_logprobs);
+  }
   if (r.sent("response_format") && !r.response_format_json.empty()) key("response_format").raw(r.response_format_json);
   if (r.sent("tools") && !r.tools_json.empty()) key("tools").raw(r.tools_json);
   if (r.sent("tool_choice") && !r.tool_choice_json.empty()) key("tool_choice").raw(r.tool_choice_json);

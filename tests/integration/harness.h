@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "db/store.h"
 #include "proxy/server/app.h"
@@ -114,5 +115,18 @@ class RunningProxy {
 };
 
 inline httplib::Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+// The payloads of an SSE body's `data:` events, in order ("[DONE]" included).
+inline std::vector<std::string> sse_data(const std::string& body) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = body.find("\n\n", pos);
+    out.push_back(body.substr(pos + 6, end == std::string::npos ? std::string::npos : end - pos - 6));
+    if (end == std::string::npos) break;
+    pos = end;
+  }
+  return out;
+}
 
 }  // namespace switchyard::testing

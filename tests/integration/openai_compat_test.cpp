@@ -1,6 +1,7 @@
 // OpenAI compatibility without surprises: models.retrieve, the listing of models that cannot
 // be served, 405 with Allow, CORS, legacy completions logprobs, n bounds.
 #include "admin_fixture.h"
+#include "local_engine/demo_model.h"
 
 using namespace switchyard;
 using namespace switchyard::testing;
@@ -97,4 +98,90 @@ TEST_CASE("CORS: preflights are answered and responses name the allowed origin",
   CHECK(ok->get_header_value("Access-Control-Allow-Origin") == "https://ok.example");
   pre.set_header("Origin", "https://evil.example");
   CHECK(closed.client().send(pre)->status == 403);
+}
+
+namespace {
+
+// A proxy serving the demo model through the local engine as local/demo.
+RunningProxy demo_proxy(const std::string& stem) {
+  std::string path = temp_path(stem) + ".gguf";
+  engine::DemoModelParams p;
+  p.n_threads = 2;
+  REQUIRE(engine::write_demo_model(path, p).has_value());
+  return RunningProxy("providers:\n  - { name: engine, kind: local, model_path: \"" + path +
+                      "\", threads: 2, context_length: 512 }\n"
+                      "models:\n  - id: local/demo\n    context_length: 512\n    endpoints:\n"
+                      "      - { provider: engine, model: demo, pricing: { prompt: 0, completion: 0 } }\n");
+}
+
+// Checks one legacy logprobs object: parallel arrays, each position's dict holding the
+// sampled token at its logprob and at most `n` + 1 entries; returns the tokens joined.
+std::string check_legacy(simdjson::dom::element lp, size_t n, int64_t first_offset, int64_t* next_offset) {
+  auto tokens = lp["tokens"].get_array().value();
+  auto lps = lp["token_logprobs"].get_array().value();
+  auto tops = lp["top_logprobs"].get_array().value();
+  auto offsets = lp["text_offset"].get_array().value();
+  REQUIRE(lps.size() == tokens.size());
+  REQUIRE(tops.size() == tokens.size());
+  REQUIRE(offsets.size() == tokens.size());
+  std::string joined;
+  int64_t offset = first_offset;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    std::string_view token = tokens.at(i).get_string().value();
+    auto top = tops.at(i).get_object().value();
+    CHECK(top.size() >= 1);
+    CHECK(top.size() <= n + 1);
+    CHECK(top[token].get_double().value() == lps.at(i).get_double().value());
+    CHECK(lps.at(i).get_double().value() <= 0);
+    CHECK(offsets.at(i).get_int64().value() == offset);
+    for (unsigned char b : token) offset += (b & 0xC0) != 0x80;  // code points
+    joined += token;
+  }
+  *next_offset = offset;
+  return joined;
+}
+
+}  // namespace
+
+TEST_CASE("/v1/completions answers the legacy integer logprobs with the legacy object, plain and streamed",
+          "[openai][integration][logprobs]") {
+  RunningProxy proxy = demo_proxy("switchyard-legacy-logprobs");
+  std::string key = proxy.create_key();
+  simdjson::dom::parser p;
+  const std::string body = R"({"model":"local/demo","prompt":"Once upon a time","max_tokens":10,"temperature":0,"logprobs":2)";
+  auto plain = proxy.client().Post("/v1/completions", bearer(key), body + "}", "application/json");
+  REQUIRE(plain);
+  REQUIRE(plain->status == 200);
+  auto doc = json(p, plain->body);
+  auto choice = doc["choices"].at(0);
+  int64_t end = 0;
+  const std::string answer = text(choice["text"]);
+  CHECK(check_legacy(choice["logprobs"], 2, 0, &end) == answer);
+  CHECK(int64_t(doc["usage"]["completion_tokens"]) == int64_t(choice["logprobs"]["tokens"].get_array().value().size()));
+
+  auto streamed = proxy.client().Post("/v1/completions", bearer(key), body + R"(,"stream":true})", "application/json");
+  REQUIRE(streamed);
+  REQUIRE(streamed->status == 200);
+  std::string streamed_text, streamed_tokens;
+  int64_t offset = 0, chunks_with_logprobs = 0;
+  simdjson::dom::parser cp;
+  for (const std::string& data : sse_data(streamed->body)) {
+    if (data == "[DONE]") break;
+    auto chunk = json(cp, data);
+    auto choices = chunk["choices"].get_array().value();
+    if (choices.size() == 0) continue;
+    streamed_text += text(choices.at(0)["text"]);
+    if (choices.at(0)["logprobs"].is_null()) continue;
+    ++chunks_with_logprobs;
+    streamed_tokens += check_legacy(choices.at(0)["logprobs"], 2, offset, &offset);
+  }
+  CHECK(chunks_with_logprobs > 0);
+  CHECK(streamed_tokens == streamed_text);
+  CHECK(streamed_text == answer);  // greedy: the same answer both ways
+
+  auto bad = proxy.client().Post("/v1/completions", bearer(key),
+                                 R"({"model":"local/demo","prompt":"x","logprobs":6})", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json(p, bad->body)["error"]["param"].get_string().value() == std::string_view("logprobs"));
 }

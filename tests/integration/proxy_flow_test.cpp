@@ -131,13 +131,7 @@ TEST_CASE("streaming sends SSE chunks, a usage chunk and [DONE]", "[proxy][integ
   REQUIRE(r);
   REQUIRE(r->status == 200);
   CHECK(r->get_header_value("Content-Type").find("text/event-stream") == 0);
-  std::vector<std::string> datas;
-  size_t pos = 0;
-  while ((pos = r->body.find("data: ", pos)) != std::string::npos) {
-    size_t end = r->body.find("\n\n", pos);
-    datas.push_back(r->body.substr(pos + 6, end - pos - 6));
-    pos = end;
-  }
+  std::vector<std::string> datas = sse_data(r->body);
   REQUIRE(datas.size() == 7);  // role, text, 2 tool deltas, finish, usage, [DONE]
   CHECK(datas.back() == "[DONE]");
   simdjson::dom::parser p;

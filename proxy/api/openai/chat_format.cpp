@@ -1,5 +1,7 @@
 #include "proxy/api/openai/chat_format.h"
 
+#include <map>
+
 #include "proxy/api/openai/normalize.h"
 #include "proxy/api/openai/response_builder.h"
 #include "proxy/http/error.h"
@@ -42,7 +44,15 @@ class SseSink final : public ResponseSink {
     meta_ = meta_of(s, completion_);
     return {};
   }
-  std::string on_event(const Event& e) override { return sse(chunk_json(meta_, e)); }
+  std::string on_event(const Event& e) override {
+    if (!completion_ || e.kind != EventKind::logprobs) return sse(chunk_json(meta_, e));
+    // text_completion chunks carry the legacy object, its text_offset running on.
+    LegacyLogprobs& acc = legacy_[e.choice_index];
+    acc.append(e.logprobs_json);
+    Event legacy = e;
+    legacy.logprobs_json = acc.take_chunk_json();
+    return sse(chunk_json(meta_, legacy));
+  }
   // Usage is always sent in the last chunk, as OpenRouter does, whatever stream_options said.
   std::string finish(const ResponseEnd& end) override {
     std::string out = end.failure ? sse(error_chunk_json(meta_, *end.failure)) : std::string();
@@ -52,6 +62,7 @@ class SseSink final : public ResponseSink {
  private:
   bool completion_;
   ResponseMeta meta_;
+  std::map<int64_t, LegacyLogprobs> legacy_;  // by choice index (completions only)
 };
 
 }  // namespace

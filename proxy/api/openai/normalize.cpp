@@ -77,6 +77,8 @@ Status finish(Context& c) {
   }
   if (c.max_completion_tokens) r.sampling.max_tokens = c.max_completion_tokens;
   else if (c.max_tokens) r.sampling.max_tokens = c.max_tokens;
+  if (c.top_logprobs_sent && c.legacy_logprobs_sent)
+    return invalid_message("top_logprobs", "send logprobs as an integer 0..5 or top_logprobs, not both");
   if (c.top_logprobs_sent && !r.sampling.logprobs)
     return invalid_message("top_logprobs", "top_logprobs requires logprobs to be true");
   if (c.tool_choice) NORM_CHECK(parse_tool_choice(*c.tool_choice, c));
@@ -91,7 +93,7 @@ Result<ChatRequest> normalize(std::string_view body, const NormalizeOptions& opt
   NORM_TRY(top, body_object(parser, body));
 
   ChatRequest request;
-  Context c{request, options, {}, {}, false, false, false, {}, {}};
+  Context c{request, options, {}, {}, false, false, false, false, {}, {}};
   const auto& fields = known_fields();
   std::unordered_set<std::string_view> seen;  // keys point into the parser, alive until return
   for (auto [key, value] : top) {

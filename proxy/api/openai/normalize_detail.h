@@ -30,6 +30,7 @@ struct Context {
   const NormalizeOptions& options;
   std::optional<int64_t> max_tokens, max_completion_tokens;
   bool top_logprobs_sent = false;
+  bool legacy_logprobs_sent = false;  // /v1/completions' integer logprobs
   bool messages_sent = false, prompt_sent = false;
   std::optional<element> tool_choice;   // parsed last, against tool_names
   std::unordered_set<std::string> tool_names;  // function names from `tools`

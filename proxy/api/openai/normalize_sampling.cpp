@@ -105,7 +105,18 @@ Status parse_logit_bias(element e, Context& c) {
   return {};
 }
 
+// Chat: a boolean (with top_logprobs for alternatives). /v1/completions also takes the
+// legacy integer 0..5: that many alternatives per position besides the sampled token.
 Status parse_logprobs(element e, Context& c) {
+  if (c.options.completion_endpoint && e.is_number()) {
+    NORM_TRY(n, integer_in(e, "logprobs", 0, 5));
+    c.request.sampling.logprobs = true;
+    c.request.sampling.top_logprobs = n;
+    c.legacy_logprobs_sent = true;
+    return {};
+  }
+  if (c.options.completion_endpoint && !e.is_bool())
+    return invalid("logprobs", "an integer from 0 to 5 (or a boolean)", describe(e));
   NORM_TRY(v, boolean(e, "logprobs"));
   c.request.sampling.logprobs = v;
   return {};

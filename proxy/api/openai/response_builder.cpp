@@ -45,6 +45,7 @@ void ResponseCollector::add(const Event& e) {
     case EventKind::logprobs: {
       // logprobs_json is an OpenAI logprobs object: keep the elements of its `content`.
       c.has_logprobs = true;
+      c.legacy_logprobs.append(e.logprobs_json);
       simdjson::dom::parser parser;
       simdjson::dom::element doc;
       if (parser.parse(e.logprobs_json).get(doc)) break;
@@ -111,7 +112,9 @@ std::string ResponseCollector::to_json(const ResponseMeta& meta, const Usage& us
       }
       w.end_object();
     }
-    if (c.has_logprobs) {
+    if (c.has_logprobs && meta.is_completion) {
+      w.field_raw("logprobs", c.legacy_logprobs.to_json());
+    } else if (c.has_logprobs) {
       w.key("logprobs").begin_object().key("content").begin_array();
       for (const auto& item : c.logprob_items) w.raw(item);
       w.end_array().end_object();

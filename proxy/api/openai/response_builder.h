@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "providers/contract.h"
+#include "proxy/api/openai/legacy_logprobs.h"
 #include "proxy/billing/money.h"
 
 namespace switchyard::proxy {
@@ -44,6 +45,7 @@ class ResponseCollector {
     bool has_content = false;
     std::map<int64_t, ToolCallAcc> tool_calls;  // by tool-call index
     std::vector<std::string> logprob_items;     // minified elements of logprobs.content
+    LegacyLogprobs legacy_logprobs;             // the same positions, for text_completion
     bool has_logprobs = false;
     std::string finish_reason, native_finish_reason;
   };

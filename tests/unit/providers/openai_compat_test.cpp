@@ -262,6 +262,31 @@ TEST_CASE("openai: a completion request posts a prompt to /completions", "[opena
   CHECK(body["messages"].error() == simdjson::NO_SUCH_FIELD);
 }
 
+TEST_CASE("openai: a completion asks for logprobs with the legacy integer and passes the legacy object on", "[openai]") {
+  Fixture f;
+  f.request.is_completion = true;
+  f.request.prompt = "Once upon";
+  f.request.messages.clear();
+  f.request.sampling.logprobs = true;
+  f.request.sampling.top_logprobs = 3;
+  f.request.parameters_sent = {"logprobs"};
+  f.mock.set_response(MockResponse::json(
+      R"({"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" a","finish_reason":"stop",)"
+      R"("logprobs":{"tokens":[" a"],"token_logprobs":[-0.1],"top_logprobs":[{" a":-0.1}],"text_offset":[0]}}]})"));
+  auto events = f.collect();
+  auto sent = f.mock.last_request();
+  REQUIRE(sent);
+  simdjson::dom::parser parser;
+  simdjson::dom::element body;
+  REQUIRE(parser.parse(sent->body).get(body) == simdjson::SUCCESS);
+  CHECK(int64_t(body["logprobs"]) == 3);
+  CHECK(body["top_logprobs"].error() == simdjson::NO_SUCH_FIELD);
+  bool passed_on = false;
+  for (const auto& e : events)
+    passed_on |= e.kind == EventKind::logprobs && e.logprobs_json.find(R"("tokens":[" a"])") != std::string::npos;
+  CHECK(passed_on);
+}
+
 TEST_CASE("openai: logprobs are passed on minified", "[openai]") {
   Fixture f;
   f.mock.set_response(MockResponse::json(

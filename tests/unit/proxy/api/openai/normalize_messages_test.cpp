@@ -189,3 +189,29 @@ TEST_CASE("prompt is refused on the chat endpoint", "[normalize]") {
   CHECK(e.message == "prompt is only accepted on /v1/completions; send messages");
   CHECK(e.metadata_json == R"({"param":"prompt"})");
 }
+
+TEST_CASE("completions take the legacy integer logprobs 0..5 (or a boolean), chat only a boolean",
+          "[normalize][logprobs]") {
+  NormalizeOptions completions;
+  completions.completion_endpoint = true;
+  ChatRequest three = accept(R"({"model":"m","prompt":"x","logprobs":3})", completions);
+  CHECK(three.sampling.logprobs);
+  CHECK(three.sampling.top_logprobs == 3);
+  ChatRequest zero = accept(R"({"model":"m","prompt":"x","logprobs":0})", completions);
+  CHECK(zero.sampling.logprobs);  // 0: the sampled tokens' logprobs, no alternatives
+  CHECK(zero.sampling.top_logprobs == 0);
+  CHECK(accept(R"({"model":"m","prompt":"x","logprobs":true,"top_logprobs":2})", completions).sampling.top_logprobs == 2);
+  CHECK_FALSE(accept(R"({"model":"m","prompt":"x","logprobs":null})", completions).sampling.logprobs);
+
+  auto [body, message] = GENERATE(table<std::string, std::string>({
+      {R"({"model":"m","prompt":"x","logprobs":6})", "logprobs must be an integer in [0, 5], got 6"},
+      {R"({"model":"m","prompt":"x","logprobs":-1})", "logprobs must be an integer in [0, 5], got -1"},
+      {R"({"model":"m","prompt":"x","logprobs":1.5})", "logprobs must be an integer in [0, 5], got 1.5"},
+      {R"({"model":"m","prompt":"x","logprobs":"2"})", "logprobs must be an integer from 0 to 5 (or a boolean), got \"2\""},
+      {R"({"model":"m","prompt":"x","logprobs":2,"top_logprobs":2})",
+       "send logprobs as an integer 0..5 or top_logprobs, not both"},
+  }));
+  Error e = reject(body, completions);
+  CHECK(e.message == message);
+  CHECK(reject(chat_body(R"("logprobs":2)")).message.find("logprobs must be a boolean") == 0);
+}
