@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "proxy/admin/dashboard_routes.h"
 #include "proxy/admin/routes.h"
 #include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
@@ -125,6 +126,7 @@ void App::mount_routes() {
   mount_openai_routes(server_, OpenAiServices{pipeline, info});
   admin::mount_admin_routes(server_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
                                                           catalog_.get(), health_.get(), options_.now_ms});
+  admin::mount_dashboard_routes(server_, admin::embedded_dashboard());
   anthropic::mount_anthropic_routes(server_, anthropic::AnthropicServices{pipeline});
   mount_responses_routes(server_, pipeline);
   mount_health_routes(server_, [this] { return ready(); });
