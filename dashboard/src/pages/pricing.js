@@ -14,19 +14,21 @@ const priceColumns = [
   { label: 'Prompt /M', csv: 'prompt', value: (p) => p.prompt, cell: (p) => usd(p.prompt), num: true },
   { label: 'Completion /M', csv: 'completion', value: (p) => p.completion, cell: (p) => usd(p.completion), num: true },
   { label: 'Request', csv: 'request', value: (p) => p.request, cell: (p) => usd(p.request), num: true },
-  { label: 'Cache read /M', csv: 'input_cache_read', value: (p) => p.input_cache_read, cell: (p) => usd(p.input_cache_read), num: true },
-  { label: 'Cache write /M', csv: 'input_cache_write', value: (p) => p.input_cache_write, cell: (p) => usd(p.input_cache_write), num: true },
+  { label: 'Cache read · write /M', csv: 'input_cache_read', value: (p) => p.input_cache_read,
+    cell: (p) => (p.input_cache_read === null && p.input_cache_write === null ? '–' : `${usd(p.input_cache_read)} · ${usd(p.input_cache_write)}`), num: true },
+  { csv: 'input_cache_write', value: (p) => p.input_cache_write, hidden: true },
   { label: 'Effective from', csv: 'effective_from', value: (p) => p.effective_from, cell: (p) => since(p.effective_from) },
   { label: 'Source', csv: 'source', value: (p) => p.source, cell: (p) => stack(p.source, p.set_by) },
 ];
 
+const shown = priceColumns.filter((c) => !c.hidden);
+
 // What an endpoint row shows of its price in force: the same columns, or one "unpriced" cell.
-const inForce = priceColumns.map((c) => ({ ...c, value: (e) => (e.in_force ? c.value(e.in_force) : null),
+const inForce = shown.map((c) => ({ ...c, value: (e) => (e.in_force ? c.value(e.in_force) : null),
   cell: (e) => (e.in_force ? (c.cell ?? c.value)(e.in_force) : '–') }));
 
 const endpointColumns = [
-  { label: 'Endpoint', value: (e) => e.model, cell: (e) => stack(e.model, e.provider) },
-  { label: 'Upstream model', value: (e) => e.upstream_model },
+  { label: 'Endpoint', value: (e) => e.model, cell: (e) => stack(e.model, `${e.provider} · ${e.upstream_model}`) },
   ...inForce,
   { label: 'History', value: (e) => e.history.length, cell: (e) => (e.in_force ? `${e.history.length} price${e.history.length === 1 ? '' : 's'}` : badge('unpriced', 'warn')), num: true },
 ];
@@ -40,7 +42,7 @@ const csvColumns = [
 const priceRows = (data) => data.flatMap((e) => e.history.map((p) => ({ ...p, in_force: p.id === e.in_force?.id })));
 
 function history(e) {
-  const cols = [...priceColumns, { label: 'State', value: (p) => p.id,
+  const cols = [...shown, { label: 'State', value: (p) => p.id,
     cell: (p) => (p.id === e.in_force?.id ? badge('in force', 'good') : Date.parse(p.effective_from) > Date.now() ? badge('scheduled', 'info') : badge('superseded', 'muted')) }];
   return h('div', { class: 'detail-body' }, h('h4', {}, `Price history of ${e.model} on ${e.provider}`), dataTable(cols, e.history, { empty: 'No price was ever set.' }).el);
 }
