@@ -155,10 +155,14 @@ test('keys: usage against the limit, reset period and rate limits', async () => 
   await screenshot(page, 'keys');
 });
 
-test('generations: newest first, each with the attempts the API recorded', async () => {
+test('generations: newest first, a page at a time, each with the attempts the API recorded', async () => {
   await openPage('generations');
-  const { data } = await api(s, '/api/v1/admin/generations?order=desc&limit=50');
   const rows = bodyRows('#generations-table');
+  assert.equal(await rows.count(), 50, 'one page');
+  await page.click('#generations-table button.more');
+  await page.locator('#generations-table .pager small', { hasText: `${seeded.requests} shown` }).waitFor();
+  assert.ok(await page.locator('#generations-table button.more').isHidden(), 'no page after the last');
+  const { data } = await api(s, `/api/v1/admin/generations?order=desc&limit=${seeded.requests}`);
   assert.equal(await rows.count(), data.length);
   assert.equal(data.length, seeded.requests);
   for (let i = 0; i < data.length; i++)
@@ -202,7 +206,7 @@ async function exported() {
   return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
 }
 
-test('Export CSV: the overview\'s days and the loaded generations equal the API\'s CSV', async () => {
+test('Export CSV: the overview\'s days, the loaded generations and the providers\' table equal the API\'s', async () => {
   await openPage('overview');
   const days = await exported();
   const from = days.name.match(/(\d{4}-\d\d-\d\d)\.csv$/)[1];
@@ -210,9 +214,13 @@ test('Export CSV: the overview\'s days and the loaded generations equal the API\
   assert.match(days.text, /^period_start,requests,/);
 
   await openPage('generations');
-  const generations = await exported();
-  assert.equal(generations.text, await apiText(s, `/api/v1/admin/generations?order=desc&limit=${seeded.requests}&format=csv`));
-  assert.equal(generations.text.trimEnd().split('\r\n').length, 1 + seeded.requests);
+  const firstPage = await exported();
+  assert.equal(firstPage.text, await apiText(s, '/api/v1/admin/generations?order=desc&limit=50&format=csv'));
+  await page.click('#generations-table button.more');
+  await page.locator('#generations-table .pager small', { hasText: `${seeded.requests} shown` }).waitFor();
+  const bothPages = await exported();
+  assert.equal(bothPages.text, await apiText(s, `/api/v1/admin/generations?order=desc&limit=${seeded.requests}&format=csv`));
+  assert.equal(bothPages.text.trimEnd().split('\r\n').length, 1 + seeded.requests);
 
   await openPage('providers');
   const providers = await exported();

@@ -20,12 +20,13 @@ async function complete(s, key, model, app, provider) {
   return call(s.url, key, '/api/v1/chat/completions', req);
 }
 
-// Two keys (one with a limit and rate limits), two apps, a failover, and a price change.
+// Two keys (one with a limit and rate limits), two apps, failovers, a price change, and more
+// generations than the dashboard shows on one page (50).
 export async function seed(s) {
   const teamA = await createKey(s, { name: 'team-a', limit: 25, limit_reset: 'monthly', rpm: 600, tpm: 200000, max_concurrent: 8 });
   const teamB = await createKey(s, { name: 'team-b' });
   const plan = [
-    ...Array(7).fill([teamA, 'acme/fast', 'Acme Chat']),
+    ...Array(48).fill([teamA, 'acme/fast', 'Acme Chat']),
     ...Array(4).fill([teamB, 'acme/smart', 'Docs, "beta"', { order: ['beta', 'gamma'] }]),
   ];
   for (const [key, model, app, provider] of plan) await complete(s, key, model, app, provider);
