@@ -4,7 +4,7 @@
 import { getJson, getText, query } from '../api.js';
 import { chartCard, timeChart } from '../chart.js';
 import { h } from '../dom.js';
-import { int, pct, short, usd, usdShort } from '../format.js';
+import { int, pct, short, shortHash, usd, usdShort } from '../format.js';
 import { keyNames } from '../keys_lookup.js';
 import { dataTable, meter, stack } from '../table.js';
 
@@ -88,7 +88,8 @@ export async function render(ctx) {
   }));
   const chartGrid = h('div', { class: 'grid charts' });
   const plain = (n) => n;
-  const keyName = (hash) => (names.get(hash) ? `${names.get(hash)} (${hash.slice(0, 8)})` : hash);
+  // A hash the key list does not hold belongs to a deleted key: shortened, not a 64-digit line.
+  const keyName = (hash) => (names.get(hash) ? `${names.get(hash)} (${hash.slice(0, 8)})` : `deleted key ${shortHash(hash)}`);
   ctx.main.append(kpis(body.series), chartGrid, h('div', { class: 'grid tops' },
     topTable('Top models', 'top-model', body.top.model, plain),
     topTable('Top providers', 'top-provider', body.top.provider, plain),
