@@ -16,17 +16,28 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
+# Debian's chromium for the dashboard's browser tests, on its own: where it cannot be
+# installed everything else still builds and runs, and the browser test fails saying so.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium"
+  { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium; } ||
+    echo "setup: chromium could not be installed: the browser tests will fail until it is"
+fi
 
 # The end-to-end tests drive the server with the official SDKs (npm `openai`,
-# `@anthropic-ai/sdk`), installed from the lockfile whenever it is newer than what is there.
-if [ ! -f tests/e2e/node_modules/.package-lock.json ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
-  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# `@anthropic-ai/sdk`), the browser tests drive chromium with playwright-core: each folder's
+# packages installed from its lockfile whenever it is newer than what is there.
+for dir in tests/e2e tests/browser; do
+  [ -f "$dir/package-lock.json" ] || continue
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "proxy/admin/dashboard_routes.h"
 #include "proxy/admin/routes.h"
 #include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
@@ -117,6 +118,7 @@ void App::mount_routes() {
   mount_openai_routes(routes_, OpenAiServices{pipeline, info});
   admin::mount_admin_routes(routes_, admin::AdminServices{keys_.get(), admin_store_.get(), ledger_.get(), prices_.get(),
                                                           catalog_.get(), health_.get(), options_.now_ms});
+  admin::mount_dashboard_routes(routes_, admin::embedded_dashboard());
   anthropic::mount_anthropic_routes(routes_, anthropic::AnthropicServices{pipeline});
   mount_responses_routes(routes_, pipeline);
   mount_health_routes(routes_, [this] { return ready(); });
