@@ -4,11 +4,29 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "providers/utf8.h"
+
 namespace switchyard {
 
+// Strings written here may hold upstream bytes: an invalid UTF-8 byte becomes U+FFFD, so
+// what we write always parses (issue 16, finding 8). ASCII takes the short path.
 void json_escape_to(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
-  for (unsigned char c : s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = utf8_sequence_length(s.substr(i));
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
