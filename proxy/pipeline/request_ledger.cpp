@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "proxy/http/log_text.h"
+
 namespace switchyard::proxy {
 
 std::string new_generation_id() {
@@ -52,6 +54,7 @@ void RequestLedger::finish_error(const Error& error) {
   Outcome o;
   o.status = http_status(error);
   o.error = error;
+  o.cancelled = error.kind == ErrorKind::cancelled;  // the client left before the first byte
   if (!record_.attempts.empty() && record_.provider.empty()) {
     record_.provider = record_.attempts.back().provider;
     record_.upstream_model = record_.attempts.back().upstream_model;
@@ -106,13 +109,21 @@ void RequestLedger::record_health(const Outcome& o) {
     services_.health->record_completion(*served_, o.usage.completion_tokens, record_.generation_ms);
 }
 
+// Model and provider names come from the client and the config: escaped, so a newline in a
+// model name cannot forge a second line (issue 16, finding 6).
+std::string access_log_line(const db::UsageRecord& r, const Outcome& o) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, " status=%d tokens=%lld+%lld cost=$%s %lldms%s%s%s\n", r.status,
+                static_cast<long long>(o.usage.prompt_tokens), static_cast<long long>(o.usage.completion_tokens),
+                billing::usd_string(o.cost).c_str(), static_cast<long long>(r.total_ms), r.streamed ? " stream" : "",
+                r.cancelled ? " cancelled" : "", o.insured ? " insured" : "");
+  return escape_log_text(r.generation_id) + " " + escape_log_text(r.api) + " " + escape_log_text(r.model) + " " +
+         escape_log_text(r.provider) + "/" + escape_log_text(r.upstream_model) + buf;
+}
+
 void RequestLedger::log_line(const Outcome& o) const {
-  const db::UsageRecord& r = record_;
-  std::fprintf(stderr, "%s %s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s%s\n", r.generation_id.c_str(),
-               r.api.c_str(), r.model.c_str(), r.provider.c_str(), r.upstream_model.c_str(), r.status,
-               static_cast<long long>(o.usage.prompt_tokens), static_cast<long long>(o.usage.completion_tokens),
-               billing::usd_string(o.cost).c_str(), static_cast<long long>(r.total_ms), r.streamed ? " stream" : "",
-               r.cancelled ? " cancelled" : "", o.insured ? " insured" : "");
+  const std::string line = access_log_line(record_, o);
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 }  // namespace switchyard::proxy

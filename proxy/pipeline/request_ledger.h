@@ -103,4 +103,8 @@ class RequestLedger {
 // OpenRouter-style ids: gen-<unix seconds>-<20 random alphanumerics>.
 std::string new_generation_id();
 
+// One access-log line for a finished request, ending in "\n"; text from clients and
+// upstreams escaped (http/log_text.h).
+std::string access_log_line(const db::UsageRecord& record, const Outcome& outcome);
+
 }  // namespace switchyard::proxy
