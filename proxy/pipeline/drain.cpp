@@ -1,5 +1,6 @@
 #include "proxy/pipeline/drain.h"
 
+#include "proxy/pipeline/upstream_secrets.h"
 #include "proxy/pipeline/usage_estimate.h"
 
 namespace switchyard::proxy {
@@ -16,7 +17,7 @@ DrainResult Drain::pull_all(const std::function<bool(const Event&)>& deliver) {
   };
   for (std::optional<Event> ev = std::move(first); ev; ev = next()) {
     if (ev->kind == EventKind::error) {
-      r.failure = ev->error;
+      r.failure = clean_upstream_error(ev->error, catalog ? catalog->config.get() : nullptr);
       break;
     }
     if (ev->kind == EventKind::usage) {
