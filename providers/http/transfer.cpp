@@ -211,9 +211,10 @@ Result<Transfer::Step> Transfer::read(std::string& out) {
     auto deadline = started_ + std::chrono::milliseconds(params_.total_timeout_ms);
     deadline = std::min(deadline, got_bytes_ ? last_byte_ + std::chrono::milliseconds(params_.idle_timeout_ms)
                                              : started_ + std::chrono::milliseconds(params_.first_byte_timeout_ms));
-    // Wake up at least every 250 ms so keep_going is asked even while the upstream is silent.
+    // Wake up at least every 50 ms so keep_going is asked even while the upstream is silent: a
+    // client that left is noticed, and the transfer cancelled, within 100 ms (issue 16).
     int poll_ms = millis_until(now, deadline);
-    if (params_.keep_going) poll_ms = std::min(poll_ms, 250);
+    if (params_.keep_going) poll_ms = std::min(poll_ms, 50);
     if (auto ok = pump_once(poll_ms); !ok) return std::unexpected(ok.error());
   }
 }

@@ -61,7 +61,7 @@ std::optional<Event> LocalStream::next() {
 
 // Asks the client side now and then while the engine is busy (long prefill, queued).
 bool LocalStream::client_gone() {
-  while (keep_going_ && !gen_->wait_for(std::chrono::milliseconds(250)))
+  while (keep_going_ && !gen_->wait_for(std::chrono::milliseconds(50)))
     if (!keep_going_()) return true;
   return false;
 }

@@ -11,6 +11,10 @@ bool ClientChannel::write(const std::string& bytes) {
 
 bool ClientChannel::keep_going() {
   if (gone_) return false;
+  if (connected_ && !connected_()) {
+    gone_ = true;
+    return false;
+  }
   if (!sink_ || std::chrono::steady_clock::now() - last_write_ < interval_) return true;
   return write(keep_alive_);
 }

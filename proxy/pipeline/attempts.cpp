@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proxy/pipeline/upstream_secrets.h"
 #include "proxy/pipeline/usage_estimate.h"
 
 namespace switchyard::proxy {
@@ -90,7 +91,12 @@ Result<OpenedAttempt> open_first_attempt(const AttemptParams& p, RequestLedger& 
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     rec.latency_ms = latency_ms;
     if (first.kind == EventKind::error) {
-      last = first.error;
+      last = clean_upstream_error(std::move(first.error), p.config);
+      if (last.kind == ErrorKind::cancelled) {
+        // The client left: not the endpoint's fault, and nobody is waiting for another try.
+        ledger.record().attempts.push_back(failed_attempt(std::move(rec), last));
+        return std::unexpected(last);
+      }
       ledger.record().attempts.push_back(failed_attempt(std::move(rec), last));
       p.health->record(id, failure_outcome(last, latency_ms));
       if (!is_retryable(last.kind)) given_up = a.model;

@@ -26,6 +26,7 @@ struct AttemptParams {
   const ChatRequest* request = nullptr;
   HealthTracker* health = nullptr;
   std::function<bool()> keep_going;  // OpenParams::keep_going for every attempt
+  const Config* config = nullptr;    // its provider secrets are redacted from upstream errors
 };
 
 Result<OpenedAttempt> open_first_attempt(const AttemptParams& params, RequestLedger& ledger);
