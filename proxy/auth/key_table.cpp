@@ -70,15 +70,34 @@ Result<void> KeyTable::check_usable(const KeyEntry& entry) const {
   return {};
 }
 
+namespace {
+
+bool well_formed_key(std::string_view key) {
+  size_t end = key.size();
+  while (end > 0 && key[end - 1] == '=') --end;  // token68 may end in '='
+  if (end == 0 || key.size() > 512) return false;
+  for (size_t i = 0; i < end; ++i) {
+    const char c = key[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<KeyEntry>> KeyTable::authenticate(std::string_view header) {
   constexpr std::string_view bearer = "Bearer ";
   if (header.empty())
     return fail(ErrorKind::unauthenticated, "Missing API key: send it as 'Authorization: Bearer <key>'");
   if (header.size() <= bearer.size() || header.substr(0, bearer.size()) != bearer)
     return fail(ErrorKind::unauthenticated, "Malformed Authorization header: expected 'Bearer <key>'");
+  // Exactly "Bearer <key>" (issue 16, finding 9): the key is a token68 (RFC 7235), nothing
+  // before or after it; "Bearer <key>\0junk" or a second word is malformed, not a match.
   std::string_view key = header.substr(bearer.size());
-  while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
-  while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+  if (!well_formed_key(key))
+    return fail(ErrorKind::unauthenticated, "Malformed Authorization header: expected 'Bearer <key>'");
   std::string hash = db::hash_key(key);
 
   std::shared_ptr<KeyEntry> entry;

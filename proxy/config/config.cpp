@@ -22,7 +22,9 @@ void read_server(ConfigReader& r, const Node& n, ServerConfig& s) {
   if (!r.expect_map(n, p)) return;
   r.check_keys(n, p,
                {"host", "port", "threads", "max_body_bytes", "read_timeout_ms", "write_timeout_ms",
-                "keep_alive_max_count", "keep_alive_timeout_ms", "listen_backlog", "list_unavailable_models", "cors_origins"});
+                "keep_alive_max_count", "keep_alive_timeout_ms", "listen_backlog", "list_unavailable_models", "cors_origins",
+                "max_workers", "reserved_workers", "accept_queue", "max_connections_per_ip", "header_timeout_ms",
+                "request_decompression"});
   r.string(n, p, "host", s.host);
   r.integer(n, p, "port", s.port, 0, 65535);
   r.integer(n, p, "threads", s.threads, 1, 4096);
@@ -32,6 +34,13 @@ void read_server(ConfigReader& r, const Node& n, ServerConfig& s) {
   r.integer(n, p, "keep_alive_max_count", s.keep_alive_max_count, 1, 1000000000);
   r.integer(n, p, "keep_alive_timeout_ms", s.keep_alive_timeout_ms, 1, 86400000);
   r.integer(n, p, "listen_backlog", s.listen_backlog, 1, 65535);
+  r.integer(n, p, "max_workers", s.max_workers, 2, 65536);
+  r.integer(n, p, "reserved_workers", s.reserved_workers, 1, 65535);
+  r.integer(n, p, "accept_queue", s.accept_queue, 0, 1000000);
+  r.integer(n, p, "max_connections_per_ip", s.max_connections_per_ip, 0, 1000000);
+  r.integer(n, p, "header_timeout_ms", s.header_timeout_ms, 1, 3600000);
+  r.boolean(n, p, "request_decompression", s.request_decompression);
+  if (s.reserved_workers >= s.max_workers) r.fail_message(r.file() + ": server.reserved_workers must be less than server.max_workers");
   r.boolean(n, p, "list_unavailable_models", s.list_unavailable_models);
   if (n["cors_origins"].IsDefined()) {
     s.cors_origins.clear();

@@ -16,7 +16,13 @@ namespace switchyard::proxy {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 32;                          // HTTP worker threads
+  int threads = 32;                          // HTTP worker threads kept warm (the pool grows to max_workers)
+  int64_t max_workers = 4096;                // HTTP worker threads at most (one per open connection)
+  int64_t reserved_workers = 32;             // of those, kept for non-completion routes (health, metrics, admin)
+  int64_t accept_queue = 1024;               // connections waiting for a worker; beyond: 503 + Retry-After
+  int64_t max_connections_per_ip = 256;      // open connections per client address; 0 = no cap
+  int64_t header_timeout_ms = 10000;         // a request head must arrive whole within this
+  bool request_decompression = false;        // accept gzip/deflate request bodies (inflated up to max_body_bytes)
   int64_t max_body_bytes = 10 * 1024 * 1024; // larger bodies get a 413
   int64_t read_timeout_ms = 30000;           // client → us
   int64_t write_timeout_ms = 600000;         // us → client (long streams)

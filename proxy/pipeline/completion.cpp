@@ -3,10 +3,12 @@
 #include "providers/json_writer.h"
 #include "proxy/billing/pricing.h"
 #include "proxy/http/client_channel.h"
+#include "proxy/http/client_connection.h"
 #include "proxy/http/error.h"
 #include "proxy/pipeline/attempts.h"
 #include "proxy/pipeline/budget.h"
 #include "proxy/pipeline/drain.h"
+#include "proxy/pipeline/duplicate_keys.h"
 #include "proxy/pipeline/usage_estimate.h"
 
 namespace switchyard::proxy {
@@ -91,6 +93,8 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   res.set_header("X-Generation-Id", ledger->generation_id());
   if ((*key)->settings().management) return reject(management_key_refused());
 
+  if (auto dup = first_duplicate_key(req.body))
+    return reject(Error{ErrorKind::invalid_argument, "Duplicate key in the request body: " + *dup, 0, {}, 0});
   auto parsed = format.parse(req.body);
   if (!parsed) return reject(parsed.error());
   auto d = std::make_shared<Drain>();
@@ -103,9 +107,11 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   if (!plan) return reject(plan.error());
   if (auto ok = admit(s, *d, *plan, *ledger, res); !ok) return reject(ok.error());
   d->sink = format.sink(*d->request);
-  d->channel = std::make_shared<ClientChannel>(d->sink->keep_alive());
-  auto opened = open_first_attempt({&*plan, d->request.get(), s.health, [c = d->channel] { return c->keep_going(); }},
-                                   *ledger);
+  d->channel = std::make_shared<ClientChannel>(d->sink->keep_alive(), std::chrono::milliseconds(500),
+                                               current_client_probe());
+  auto opened = open_first_attempt(
+      {&*plan, d->request.get(), s.health, [c = d->channel] { return c->keep_going(); }, d->catalog->config.get()},
+      *ledger);
   if (!opened) return reject(opened.error());
   ledger->first_byte();
   d->start = response_start(*ledger, opened->attempt, req);
@@ -121,6 +127,7 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
 void reply_plain(Drain& d, const WireFormat& format, httplib::Response& res) {
   d.sink->start(d.start);
   DrainResult r = d.pull_all([&](const Event& e) { d.sink->on_event(e); return true; });
+  if (r.failure && r.failure->kind == ErrorKind::cancelled) return d.finish(r, true);  // the client left
   if (r.failure) {
     // Nothing reached the client yet, so the failure is still an HTTP error; what the
     // upstream did produce is billed.

@@ -1,7 +1,5 @@
 #include "proxy/server/app.h"
 
-#include <sys/socket.h>
-
 #include <cstdio>
 
 #include "proxy/admin/dashboard_routes.h"
@@ -12,6 +10,7 @@
 #include "proxy/http/error.h"
 #include "proxy/http/guarded.h"
 #include "proxy/routing/price_seeding.h"
+#include "proxy/server/head_admission.h"
 #include "proxy/server/health_routes.h"
 #include "proxy/server/http_policies.h"
 #include "proxy/server/metrics_wiring.h"
@@ -87,22 +86,32 @@ Result<std::shared_ptr<const Catalog>> App::build(std::shared_ptr<const Config> 
   return build_catalog(std::move(config), CatalogServices{options_.factory, health_.get(), prices_.get(), options_.now_ms});
 }
 
+static HardenedServerOptions server_options(const ServerConfig& sc) {
+  HardenedServerOptions o;
+  o.max_body_bytes = static_cast<uint64_t>(sc.max_body_bytes);
+  o.header_timeout = std::chrono::milliseconds(sc.header_timeout_ms);
+  o.read_timeout = std::chrono::milliseconds(sc.read_timeout_ms);
+  o.write_timeout = std::chrono::milliseconds(sc.write_timeout_ms);
+  o.keep_alive_timeout = std::chrono::milliseconds(sc.keep_alive_timeout_ms);
+  o.keep_alive_max_count = static_cast<size_t>(sc.keep_alive_max_count);
+  o.request_decompression = sc.request_decompression;
+  o.max_connections_per_ip = static_cast<size_t>(sc.max_connections_per_ip);
+  o.max_completions = static_cast<size_t>(std::max<int64_t>(1, sc.max_workers - sc.reserved_workers));
+  o.listen_backlog = static_cast<int>(sc.listen_backlog);
+  o.pool.min_threads = static_cast<size_t>(std::min<int64_t>(sc.threads, sc.max_workers));
+  o.pool.max_threads = static_cast<size_t>(sc.max_workers);
+  o.pool.max_queue = static_cast<size_t>(sc.accept_queue);
+  return o;
+}
+
 void App::configure_server() {
   const ServerConfig& sc = options_.config->server;
-  server_.new_task_queue = [n = sc.threads] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
+  server_.configure(server_options(sc));
+  server_.set_head_policy([keys = keys_.get()](const RequestHead& head) { return admit_head(head, *keys); });
+  // httplib reads only the request our loop already checked (hardened_server.h).
   server_.set_payload_max_length(static_cast<size_t>(sc.max_body_bytes));
-  server_.set_read_timeout(std::chrono::milliseconds(sc.read_timeout_ms));
   server_.set_write_timeout(std::chrono::milliseconds(sc.write_timeout_ms));
-  server_.set_keep_alive_max_count(static_cast<size_t>(sc.keep_alive_max_count));
-  server_.set_keep_alive_timeout(std::max<time_t>(1, sc.keep_alive_timeout_ms / 1000));
   server_.set_tcp_nodelay(true);
-  // Debian's compiled cpp-httplib listens with a backlog of 5: a burst of connections
-  // overflows it and clients wait out SYN-ACK retransmits (seconds). Keep the listening
-  // socket so bind() can raise its backlog.
-  server_.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_socket_ = sock;
-  });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     send_error(res, Error{ErrorKind::internal, "Internal error", 0, {}, 0});
   });
@@ -128,23 +137,18 @@ void App::mount_routes() {
 App::~App() { stop(); }
 
 Result<int> App::bind(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = server_.bind_to_any_port(host);
-    if (bound <= 0) return fail(ErrorKind::internal, "cannot bind " + host + " on any port");
-  } else if (!server_.bind_to_port(host, port)) {
-    return fail(ErrorKind::internal, "cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
-  }
-  // listen() again on a listening socket only changes its backlog.
-  if (listen_socket_ >= 0) ::listen(listen_socket_, static_cast<int>(options_.config->server.listen_backlog));
+  const int bound = server_.bind(host, port);
+  if (bound <= 0)
+    return fail(ErrorKind::internal, port == 0 ? "cannot bind " + host + " on any port"
+                                               : "cannot bind " + host + ":" + std::to_string(port) + " (in use?)");
   return bound;
 }
 
-void App::serve() { server_.listen_after_bind(); }
+void App::serve() { server_.serve(); }
 
 void App::stop() {
   if (stopped_.exchange(true)) return;
-  server_.stop();
+  server_.shutdown();  // waits for requests in flight: their rows are queued before the ledger stops
   if (ledger_) ledger_->stop();  // writes everything queued
   if (health_) health_->flush();
 }

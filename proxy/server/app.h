@@ -21,6 +21,7 @@
 #include "proxy/http/route_table.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
+#include "proxy/server/hardened_server.h"
 
 namespace switchyard::proxy {
 
@@ -84,9 +85,8 @@ class App {
   std::unique_ptr<metrics::ProxyMetrics> metrics_;
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
-  httplib::Server server_;
+  HardenedServer server_;       // our connection loop in front of httplib's routing
   RouteTable routes_{server_};  // every route, for 405s and CORS preflights
-  socket_t listen_socket_ = -1;  // set while binding (see configure_server)
   std::atomic<bool> stopped_{false};
 };
 

@@ -190,8 +190,17 @@ MockUpstream::MockUpstream(Options options)
   server_->Post(".*", h);
   server_->Put(".*", h);
   server_->Delete(".*", h);
+  // httplib listens with a backlog of 5: hundreds of concurrent upstream connections (the
+  // concurrency tests and benchmarks) would wait out SYN retransmits. Raise it.
+  int listen_fd = -1;
+  server_->set_socket_options([&listen_fd](socket_t s) {
+    httplib::default_socket_options(s);
+    listen_fd = s;
+  });
   port_ = server_->bind_to_any_port("127.0.0.1");
+  server_->set_socket_options(httplib::default_socket_options);
   if (port_ <= 0) throw std::runtime_error("mock upstream: cannot bind 127.0.0.1:0");
+  if (listen_fd >= 0) ::listen(listen_fd, 4096);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the accept loop runs, so wait for it (a condition, not a nap:
   // the loop exits as soon as the server reports running).
