@@ -8,8 +8,18 @@
 // A third row per load goes through a key with a budget and every rate limit set (all far
 // from binding): what the budget reservation and the rate limiter add, in the same run.
 //
+// --upstream nginx serves the fixed reply from nginx (Debian's nginx-light, started as a
+// child with its own config in a temp folder) instead of the in-process httplib mock, so
+// the direct baseline is not limited by httplib's thread-per-connection server.
+//
 //   bench_proxy_overhead [--seconds N] [--requests-for-memory N (0: skip)] [--wrk PATH]
+//                        [--upstream mock|nginx] [--threads N]
 #include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -84,17 +94,58 @@ void print_row(const char* label, const WrkResult& r) {
               r.p50_us, r.p99_us, r.requests, r.errors);
 }
 
+// nginx answering POST /v1/chat/completions with kReply on `port`; its pid, or -1.
+pid_t start_nginx(const std::filesystem::path& dir, int port) {
+  std::filesystem::create_directories(dir / "logs");
+  {
+    std::ofstream f(dir / "nginx.conf");
+    f << "daemon off;\nworker_processes 1;\npid " << (dir / "nginx.pid").string() << ";\nerror_log stderr crit;\n"
+      << "events { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n"
+      << "  client_body_temp_path " << (dir / "body").string() << ";\n"
+      << "  server {\n    listen 127.0.0.1:" << port << " backlog=4096;\n"
+      << "    location / { default_type application/json; return 200 '" << kReply << "'; }\n  }\n}\n";
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    execlp("nginx", "nginx", "-p", dir.c_str(), "-c", (dir / "nginx.conf").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {  // until it answers
+    httplib::Client c("127.0.0.1", port);
+    if (auto r = c.Post("/v1/chat/completions", "{}", "application/json"); r && r->status == 200) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGTERM);
+  return -1;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);  // nginx binds it right after
+  return ntohs(a.sin_port);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seconds = 10;
   long memory_requests = 1000000;
   std::string wrk = "wrk";
+  std::string upstream_kind = "mock";
+  int threads = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
     else if (a == "--requests-for-memory") memory_requests = std::atol(argv[i + 1]);
     else if (a == "--wrk") wrk = argv[i + 1];
+    else if (a == "--upstream") upstream_kind = argv[i + 1];
+    else if (a == "--threads") threads = std::atoi(argv[i + 1]);
   }
   if (std::system((wrk + " --version >/dev/null 2>&1; command -v " + wrk + " >/dev/null").c_str()) != 0) {
     std::fprintf(stderr, "wrk not found: apt-get install wrk\n");
@@ -110,12 +161,21 @@ int main(int argc, char** argv) {
   upstream.set_tcp_nodelay(true);
   upstream.Post("/v1/chat/completions",
                 [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
-  int up_port = upstream.bind_to_any_port("127.0.0.1");
-  std::thread up_thread([&] { upstream.listen_after_bind(); });
-
   auto tmp = std::filesystem::temp_directory_path() / ("switchyard-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(tmp);
-  std::string yaml = "server: { threads: 64, keep_alive_max_count: 1000000 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
+  int up_port = 0;
+  pid_t nginx = -1;
+  std::thread up_thread;
+  if (upstream_kind == "nginx") {
+    up_port = free_port();
+    nginx = start_nginx(tmp / "nginx", up_port);
+    if (nginx < 0) return std::fprintf(stderr, "nginx did not start (apt-get install nginx-light)\n"), 1;
+  } else {
+    up_port = upstream.bind_to_any_port("127.0.0.1");
+    up_thread = std::thread([&] { upstream.listen_after_bind(); });
+  }
+
+  std::string yaml = "server: { threads: " + std::to_string(threads) + ", keep_alive_max_count: 1000000 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
                      std::to_string(up_port) +
                      "/v1\" }\nmodels:\n  - id: bench/model\n    context_length: 4096\n    endpoints:\n"
                      "      - { provider: up, model: m, pricing: { prompt: 0.65, completion: 0.65 } }\n";
@@ -146,8 +206,8 @@ int main(int argc, char** argv) {
   std::string direct = "http://127.0.0.1:" + std::to_string(up_port) + "/v1/chat/completions";
   std::string proxied = "http://127.0.0.1:" + std::to_string(*port) + "/v1/chat/completions";
 
-  std::printf("proxy_overhead: %u cores, wrk %ds per run, one JSON chat completion per request\n",
-              std::thread::hardware_concurrency(), seconds);
+  std::printf("proxy_overhead: %u cores, wrk %ds per run, one JSON chat completion per request, upstream %s\n",
+              std::thread::hardware_concurrency(), seconds, upstream_kind.c_str());
   // Warm both (connections, caches, SQLite pages).
   run_wrk(wrk, proxied, 4, 1, lua, key);
   for (int connections : {1, 32}) {
@@ -185,8 +245,13 @@ int main(int argc, char** argv) {
 
   (*app)->stop();
   proxy_thread.join();
-  upstream.stop();
-  up_thread.join();
+  if (nginx > 0) {
+    kill(nginx, SIGTERM);
+    waitpid(nginx, nullptr, 0);
+  } else {
+    upstream.stop();
+    up_thread.join();
+  }
   store->reset();
   std::filesystem::remove_all(tmp);
   return 0;
