@@ -1,9 +1,6 @@
 #include "proxy/pipeline/request_ledger.h"
 
-#include <cstdio>
 #include <random>
-
-#include "proxy/http/log_text.h"
 
 namespace switchyard::proxy {
 
@@ -91,7 +88,7 @@ void RequestLedger::finish(const Outcome& o) {
   record_health(o);
   timings_.total_ns = to_ns(std::chrono::steady_clock::now() - start_);
   if (services_.metrics) services_.metrics->record(r, timings_, key_->settings().name);
-  if (!services_.quiet) log_line(o);
+  if (services_.access_log) services_.access_log->write(r, {key_->settings().name, client_ip_});
   if (services_.ledger) services_.ledger->push(std::move(record_));
 }
 
@@ -107,23 +104,6 @@ void RequestLedger::record_health(const Outcome& o) {
   // Throughput is measured on streams: a plain answer arrives all at once.
   if (record_.streamed && record_.status == 200 && record_.generation_ms > 0 && o.usage.completion_tokens > 0)
     services_.health->record_completion(*served_, o.usage.completion_tokens, record_.generation_ms);
-}
-
-// Model and provider names come from the client and the config: escaped, so a newline in a
-// model name cannot forge a second line (issue 16, finding 6).
-std::string access_log_line(const db::UsageRecord& r, const Outcome& o) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, " status=%d tokens=%lld+%lld cost=$%s %lldms%s%s%s\n", r.status,
-                static_cast<long long>(o.usage.prompt_tokens), static_cast<long long>(o.usage.completion_tokens),
-                billing::usd_string(o.cost).c_str(), static_cast<long long>(r.total_ms), r.streamed ? " stream" : "",
-                r.cancelled ? " cancelled" : "", o.insured ? " insured" : "");
-  return escape_log_text(r.generation_id) + " " + escape_log_text(r.api) + " " + escape_log_text(r.model) + " " +
-         escape_log_text(r.provider) + "/" + escape_log_text(r.upstream_model) + buf;
-}
-
-void RequestLedger::log_line(const Outcome& o) const {
-  const std::string line = access_log_line(record_, o);
-  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 }  // namespace switchyard::proxy

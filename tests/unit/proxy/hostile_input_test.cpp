@@ -9,7 +9,7 @@
 #include "proxy/http/redact.h"
 #include "proxy/http/request_head.h"
 #include "proxy/pipeline/duplicate_keys.h"
-#include "proxy/pipeline/request_ledger.h"
+#include "proxy/pipeline/access_log.h"
 
 using namespace switchyard;
 using namespace switchyard::proxy;
@@ -119,10 +119,14 @@ TEST_CASE("finding 6: log lines escape control characters", "[http][hostile]") {
   r.api = "chat";
   r.model = "m\ngen-2 chat forged status=200";
   r.provider = "p\r";
-  const std::string line = access_log_line(r, Outcome{});
-  CHECK(line.find('\n') == line.size() - 1);
-  CHECK(line.find('\r') == std::string::npos);
-  CHECK(line.find("m\\ngen-2") != std::string::npos);
+  r.x_title = "t\x1b[31m";
+  for (const std::string& line : {format_access_text(r, AccessContext{"k\n", "1.2.3.4"}),
+                                  format_access_json(r, AccessContext{"k\n", "1.2.3.4"})}) {
+    INFO(line);
+    CHECK(line.find('\n') == line.size() - 1);
+    CHECK(line.find('\r') == std::string::npos);
+    CHECK(line.find('\x1b') == std::string::npos);
+  }
 }
 
 TEST_CASE("redaction: every configured secret, wherever it occurs", "[http][hostile]") {
