@@ -3,6 +3,7 @@
 #   ./scripts/sanitize.sh [asan|tsan|all] [ctest args...]
 #   asan: AddressSanitizer + UndefinedBehaviorSanitizer (build-asan)
 #   tsan: ThreadSanitizer (build-tsan)
+# TARGETS="test_proxy test_integration" builds (and so runs) only those test executables.
 # Prints how long each build and each test run took. Not part of CI (a build and a run
 # each take several times the plain suite's time on 2 cores).
 set -euo pipefail
@@ -18,7 +19,9 @@ run_one() {
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHYARD_CUDA=OFF -DSWITCHYARD_BUILD_BENCH=OFF \
     "${launcher[@]}" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
     -DCMAKE_EXE_LINKER_FLAGS="$flags" -DCMAKE_SHARED_LINKER_FLAGS="$flags" >/dev/null
-  cmake --build "$dir" -j"$jobs"
+  local targets=(); for t in ${TARGETS:-}; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j"$jobs" "${targets[@]}"
+  [ -z "${TARGETS:-}" ] || cmake --build "$dir" -j"$jobs" --target switchyard
   local built=$SECONDS
   local rc=0
   (cd "$dir" && ctest --output-on-failure -j"$jobs" -LE gpu "$@") || rc=$?

@@ -270,6 +270,25 @@ TEST_CASE("finding 3: per-client-IP connection caps", "[hostile][integration]") 
   CHECK(status_of(ok) == 200);
 }
 
+TEST_CASE("finding 3: a request whose client left while it queued is not sent upstream", "[hostile][integration]") {
+  Env env(", threads: 1, max_workers: 2, reserved_workers: 1, accept_queue: 8, header_timeout_ms: 20000");
+  std::vector<RawConnection> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.push_back(env.connect());
+    REQUIRE(slow.back().send("GET /health/li"));  // both workers taken
+  }
+  // Wait until both are taken: a third connection then queues (no answer yet).
+  auto gone = env.connect();
+  REQUIRE(gone.send(env.request(kPlain)));
+  CHECK_FALSE(gone.readable());
+  gone.close();  // the client gives up while queued
+  auto next = env.connect();
+  REQUIRE(next.send(env.request(kPlain)));
+  slow[0].close();  // one worker frees: it takes the queue in order, the gone one first
+  CHECK(status_of(next.read_response(5s)) == 200);
+  CHECK(env.up.request_count() == 1);  // only `next` went upstream
+}
+
 // Finding 4. Before: a client that left before the first byte was not noticed: the upstream
 // call ran on to its timeout and the row said 504, counted against the endpoint.
 TEST_CASE("finding 4: a client that leaves before the first byte cancels the upstream call, and the row says 499",
