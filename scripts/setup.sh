@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config git
   libcpp-httplib-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
-  libsqlite3-dev sqlite3 libssl-dev catch2 nodejs npm wrk)
+  libsqlite3-dev sqlite3 libssl-dev catch2 nodejs npm wrk
+  libpq-dev libhiredis-dev postgresql redis-server)  # several instances: shared store and rate limits (issue 12)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
