@@ -125,6 +125,7 @@ int serve_main(int argc, char** argv, bool demo) {
   opts.config = *config;
   if (auto* db = a.get("db")) opts.database_url = *db;
   opts.quiet = a.has("quiet");
+  opts.port = port;
   auto app = App::create(opts);
   if (!app) return die(app.error().message);
 
@@ -132,7 +133,7 @@ int serve_main(int argc, char** argv, bool demo) {
   if (demo) {
     std::string path = opts.database_url.empty() ? (*config)->database_url : opts.database_url;
     auto store = db::open_store(path);
-    if (!store) return die("cannot open database " + path + ": " + store.error().message);
+    if (!store) return die("cannot open database " + db::redact_store_url(path) + ": " + store.error().message);
     auto created = (*store)->create_key("demo");
     if (!created) return die("cannot create the demo key: " + created.error().message);
     demo_key = created->key;
