@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 BASE_PORT=${BASE_PORT:-8080}
 dir=$(mktemp -d /tmp/switchyard-cluster.XXXXXX)
+chmod 755 "$dir"  # the PostgreSQL user (nobody, when run as root) must reach its folder inside
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -19,6 +20,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 PG_FSYNC=on ./scripts/test_servers.sh start "$dir/servers"
 set -a; . "$dir/servers/env"; set +a
 pg=$SWITCHYARD_TEST_PG_URL
@@ -26,6 +28,7 @@ redis=$SWITCHYARD_TEST_REDIS_URL
 
 # config.yaml with the rate limits in Redis (the database comes from --db).
 sed "s|^rate_limits:|rate_limits:\n  redis_url: \"$redis\"\n  redis_failure: open|" config.yaml >"$dir/config.yaml"
+mkdir -p models data
 [ -f models/demo-mixtral.gguf ] || ./build/switchyard make-demo-model --out models/demo-mixtral.gguf >/dev/null
 key=$(./build/switchyard keys create --db "$pg" --name cluster-demo | tail -1)
 admin=$(./build/switchyard keys create --db "$pg" --name cluster-admin --management | tail -1)
