@@ -77,7 +77,7 @@ int64_t PgResult::i64(int row, int col) const {
 
 std::expected<PGconn*, Error> open_connection(const std::string& url) {
   // expand_dbname: the URL is the first dbname; the keywords after it add what it lacks.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* keys[] = {"dbname", "connect_timeout", "fallback_application_name", nullptr};
   const char* values[] = {url.c_str(), "3", "switchyard", nullptr};
   PGconn* c = PQconnectdbParams(keys, values, 1);
   if (!c) return std::unexpected(Error{"postgres: out of memory connecting to " + redact_url(url), ErrorCode::other});

@@ -27,8 +27,9 @@ Result<std::unique_ptr<db::Store>> open_store(const std::string& url) {
   return std::move(*s);
 }
 
-HealthOptions health_options(const RoutingConfig& r) {
+HealthOptions health_options(const RoutingConfig& r, bool shared_store) {
   HealthOptions ho;
+  ho.merge_shared = shared_store;
   ho.circuit_failure_threshold = r.circuit_failure_threshold;
   ho.circuit_cooldown_ms = r.circuit_cooldown_ms;
   ho.flush_interval_ms = r.health_flush_interval_ms;
@@ -76,7 +77,7 @@ Result<void> App::open_services() {
   if (auto ok = keys_->load(); !ok) return std::unexpected(ok.error());
   auto health_store = open_store(database_url_);
   if (!health_store) return std::unexpected(health_store.error());
-  health_ = std::make_unique<HealthTracker>(health_options(config.routing), std::move(*health_store));
+  health_ = std::make_unique<HealthTracker>(health_options(config.routing, db::is_postgres_url(database_url_)), std::move(*health_store));
   auto admin_store = open_store(database_url_);
   if (!admin_store) return std::unexpected(admin_store.error());
   admin_store_ = std::move(*admin_store);

@@ -141,3 +141,29 @@ TEST_CASE("usage exports agree across instances, and one stopping mid-load loses
   CHECK(a->body == b->body);
   CHECK(a->body.find(std::to_string(answered)) != std::string::npos);
 }
+
+TEST_CASE("uptime and circuits are the merge of every instance's observations", "[cluster][integration][health]") {
+  if (!have_cluster_servers()) return;
+  Cluster c;
+  const proxy::EndpointId id{"test/m", "up", "up-m"};
+  proxy::AttemptOutcome failure;
+  failure.status = 503;
+  failure.error_kind = ErrorKind::upstream_unavailable;
+  proxy::AttemptOutcome success;
+  success.success = true;
+  success.status = 200;
+  success.ttft_ms = 5;
+  for (int i = 0; i < 3; ++i) c.instances[0]->app().health().record(id, failure);  // trips the circuit there
+  for (int i = 0; i < 5; ++i) c.instances[1]->app().health().record(id, success);
+  REQUIRE(c.instances[0]->app().health().flush());
+  REQUIRE(c.instances[1]->app().health().flush());
+  REQUIRE(c.instances[2]->app().health().flush());  // merges what the two others wrote
+  auto h = c.instances[2]->app().health().health(id);
+  CHECK(h.requests_last_5m == 8);
+  CHECK(h.failures_last_5m == 3);
+  CHECK(h.circuit == proxy::CircuitStatus::open);  // tripped on instance 0, honoured on 2
+  auto h1 = c.instances[1]->app().health().health(id);  // its own 5, now with the others' 3
+  CHECK(h1.requests_last_5m >= 5);
+  REQUIRE(c.instances[1]->app().health().flush());
+  CHECK(c.instances[1]->app().health().health(id).requests_last_5m == 8);
+}

@@ -17,8 +17,9 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// One statement on the server's maintenance database; "" or the error.
-std::string admin_exec(const std::string& sql) {
+}  // namespace
+
+std::string pg_admin_exec(const std::string& sql) {
   const char* keys[] = {"dbname", "connect_timeout", nullptr};
   std::string url = pg_server_url();
   const char* values[] = {url.c_str(), "5", nullptr};
@@ -29,12 +30,15 @@ std::string admin_exec(const std::string& sql) {
   } else {
     PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);  // DROP ... CASCADE lists every table
     PGresult* r = PQexec(c, sql.c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) error = sql + ": " + PQresultErrorMessage(r);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+      error = sql + ": " + PQresultErrorMessage(r);
     PQclear(r);
   }
   PQfinish(c);
   return error;
 }
+
+namespace {
 
 // The server URL with every table in schema `name` (search_path), so a test's store is
 // fresh without the cost of CREATE DATABASE (most of a second on a busy machine).
@@ -59,12 +63,12 @@ PgDatabase::PgDatabase() {
     return;
   }
   name_ = "sy_test_" + unique_suffix();
-  error_ = admin_exec("CREATE SCHEMA " + name_);
+  error_ = pg_admin_exec("CREATE SCHEMA " + name_);
   if (ok()) url_ = with_schema(pg_server_url(), name_);
 }
 
 PgDatabase::~PgDatabase() {
-  if (ok()) admin_exec("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
+  if (ok()) pg_admin_exec("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
 }
 
 std::vector<std::string> store_backends() {

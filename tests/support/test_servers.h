@@ -12,6 +12,8 @@ namespace switchyard::testing {
 
 std::string pg_server_url();     // SWITCHYARD_TEST_PG_URL, or ""
 std::string redis_server_url();  // SWITCHYARD_TEST_REDIS_URL, or ""
+// Runs one statement on the test PostgreSQL server; "" or the error.
+std::string pg_admin_exec(const std::string& sql);
 
 // A fresh, empty store on the test PostgreSQL server (a schema of its own, named in the
 // URL's search_path), dropped on destruction.

@@ -9,6 +9,9 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
+#include "db/ledger_writer.h"
 #include "db/shared_state.h"
 #include "db/store.h"
 #include "temp_db.h"
@@ -124,4 +127,30 @@ TEST_CASE("a key or price written on one connection is announced to the listener
   REQUIRE((*store)->add_price(p));
   std::unique_lock lock(mu);
   CHECK(cv.wait_for(lock, std::chrono::seconds(5), [&] { return prices >= 1; }));
+}
+
+TEST_CASE("a ledger whose PostgreSQL connection is killed reconnects and loses no row", "[db][shared][outage]") {
+  if (!have_pg()) return;
+  PgDatabase pg;
+  REQUIRE(pg.error() == "");
+  // Its own application_name, so only its connections are killed.
+  const std::string app = "sy_kill_" + std::to_string(::getpid()) + "_" + std::to_string(now_unix_ms() % 100000);
+  const std::string url = pg.url() + "&application_name=" + app;
+  LedgerOptions o;
+  o.retry_min_ms = 5;
+  o.retry_max_ms = 50;
+  auto w = LedgerWriter::open(url, o);
+  REQUIRE(w.has_value());
+  const std::string key(64, 'd');
+  for (int i = 0; i < 100; ++i) (*w)->push(switchyard::db::testing::sample_usage("gen-k" + std::to_string(i), key, 1));
+  (*w)->flush();
+  auto killer = open_store(pg.url());  // reads the result back
+  REQUIRE(killer.has_value());
+  REQUIRE(switchyard::testing::pg_admin_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+                                             app + "'") == "");
+  for (int i = 100; i < 200; ++i) (*w)->push(switchyard::db::testing::sample_usage("gen-k" + std::to_string(i), key, 1));
+  (*w)->flush();
+  CHECK((*w)->stats().records_failed == 0);
+  CHECK((*w)->stats().outages == 1);  // the kill was seen, ridden out, and reconnected from
+  CHECK((*killer)->usage_totals().value()[key] == 200);
 }
