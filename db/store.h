@@ -169,5 +169,8 @@ struct StoreOptions {
 // (SQLite; ":memory:" works for tests but is private to the connection), "sqlite::memory:".
 // The parent directory of a SQLite file is created when missing.
 std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts = {});
+// The local file a store URL keeps its data in (a SQLite path), or nullopt for a database
+// server or an in-memory store. For files that belong next to the database.
+std::optional<std::string> store_file_of(const std::string& url);
 
 }  // namespace switchyard::db
