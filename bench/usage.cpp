@@ -126,7 +126,7 @@ void hot_path(int64_t n) {
   auto run = [&](proxy::metrics::ProxyMetrics* m) {
     auto t = Clock::now();
     for (int64_t i = 0; i < n; ++i) {
-      proxy::RequestLedger l(proxy::LedgerServices{writer->get(), &health, nullptr, m, {}, true}, proxy::ApiSurface::chat);
+      proxy::RequestLedger l(proxy::LedgerServices{writer->get(), &health, nullptr, m, {}, nullptr}, proxy::ApiSurface::chat);
       l.set_key(key);
       l.served(proxy::EndpointId{"m/x", "p", "up"}, proxy::AttemptOutcome{true, 200});
       proxy::Outcome o;

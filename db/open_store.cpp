@@ -33,6 +33,15 @@ bool is_postgres_url(const std::string& url) {
 
 std::string redact_store_url(const std::string& url) { return postgres::redact_url(url); }
 
+std::optional<std::string> store_file_of(const std::string& url) {
+  std::string path = url;
+  if (starts_with(url, "sqlite://")) path = url.substr(9);
+  else if (starts_with(url, "sqlite:")) path = url.substr(7);
+  else if (url.find("://") != std::string::npos) return std::nullopt;
+  if (path.empty() || path == ":memory:") return std::nullopt;
+  return path;
+}
+
 std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts) {
   if (starts_with(url, "sqlite://")) return open_sqlite(url.substr(9), opts);
   if (starts_with(url, "sqlite:")) return open_sqlite(url.substr(7), opts);

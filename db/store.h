@@ -171,6 +171,9 @@ struct StoreOptions {
 // or "postgres://user[:password]@host:port/db" (libpq's URI; "postgresql://" too). The parent
 // directory of a SQLite file is created when missing. Errors never show a password.
 std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts = {});
+// The local file a store URL keeps its data in (a SQLite path), or nullopt for a database
+// server or an in-memory store. For files that belong next to the database.
+std::optional<std::string> store_file_of(const std::string& url);
 
 // Whether `url` names the shared store (several instances may use it at once).
 bool is_postgres_url(const std::string& url);

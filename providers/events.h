@@ -50,6 +50,14 @@ struct Event {
   std::string upstream_id;           // optional: the upstream's response id (first event)
 };
 
+// What a provider counted of a stream that ended before its usage event (the client left,
+// the transfer broke): the ledger bills these instead of estimates where it can.
+struct PartialUsage {
+  std::optional<int64_t> prompt_tokens;      // the prompt it processed, when it knows
+  int64_t cached_tokens = 0;                 // of those, read from a cache
+  std::optional<int64_t> completion_tokens;  // tokens it produced so far, when it counts them
+};
+
 // Pull-based stream. next() blocks until the next event, and returns nullopt at the end.
 // A failure is an Event{kind=error} and is the last event. Destroying the stream cancels
 // the upstream transfer or local generation.
@@ -57,6 +65,8 @@ class EventStream {
  public:
   virtual ~EventStream() = default;
   virtual std::optional<Event> next() = 0;
+  // Counts so far, asked when the stream is abandoned before its usage event.
+  virtual PartialUsage partial_usage() const { return {}; }
 };
 
 // Normalizes an upstream finish reason to stop | length | tool_calls | content_filter | error.

@@ -38,6 +38,9 @@ struct ProviderConfig {
 struct UpstreamEndpoint {
   std::string upstream_model;         // the model name the provider knows
   int64_t max_completion_tokens = 0;  // 0 = no cap
+  // max_tokens when the request names none (catalog `default_max_tokens`); 0 = the cap, else the
+  // context left. Sent upstream when set, so every endpoint of the model answers alike.
+  int64_t default_max_tokens = 0;
 };
 
 }  // namespace switchyard

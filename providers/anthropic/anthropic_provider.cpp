@@ -61,6 +61,8 @@ class AnthropicStream final : public EventStream {
     return e;
   }
 
+  PartialUsage partial_usage() const override { return translator_.partial_usage(); }
+
  private:
   enum class Mode { undecided, sse, message, error };
 

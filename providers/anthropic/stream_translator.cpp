@@ -16,6 +16,12 @@ void StreamTranslator::emit_error(Error error, std::vector<Event>& out) {
   done_ = true;
 }
 
+PartialUsage StreamTranslator::partial_usage() const {
+  if (!started_ || !usage_.input_tokens) return {};
+  Usage u = to_usage(usage_);
+  return PartialUsage{u.prompt_tokens, u.cached_tokens, std::nullopt};
+}
+
 void StreamTranslator::emit_usage(std::vector<Event>& out) {
   if (usage_emitted_ || !started_) return;
   Event e = detail::make_event(EventKind::usage);

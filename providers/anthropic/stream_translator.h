@@ -34,6 +34,10 @@ class StreamTranslator {
   // `error`, unless the stream already ended.
   void abort(Error error, std::vector<Event>& out);
 
+  // The input tokens message_start reported (Anthropic counts the prompt before the first
+  // token). Completion tokens are counted only at message_delta, the end: none here.
+  PartialUsage partial_usage() const;
+
   // message_stop or an error was seen: nothing more will be emitted.
   bool done() const { return done_; }
 

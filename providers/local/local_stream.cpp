@@ -98,7 +98,12 @@ void LocalStream::pull() {
   }
 }
 
+PartialUsage LocalStream::partial_usage() const {
+  return PartialUsage{usage_.prompt_tokens, usage_.cached_tokens, sampled_};
+}
+
 void LocalStream::on_delta(eng::GenerationEvent& ev) {
+  if (ev.token) ++sampled_;
   if (!ev.text.empty()) {
     Event c = event_of(EventKind::content, ev.choice);
     c.text = std::move(ev.text);

@@ -20,6 +20,8 @@ class LocalStream final : public EventStream {
   ~LocalStream() override { gen_.reset(); }  // cancels before the engine ref goes
 
   std::optional<Event> next() override;
+  // The prompt exactly (it was tokenized before prefill) and every token sampled so far.
+  PartialUsage partial_usage() const override;
 
  private:
   void pull();
@@ -35,6 +37,7 @@ class LocalStream final : public EventStream {
   bool started_ = false;
   bool ended_ = false;
   Usage usage_;
+  int64_t sampled_ = 0;  // tokens sampled so far, all choices
   std::deque<Event> queue_;
 };
 

@@ -65,7 +65,7 @@ std::string build_request_body(const OpenParams& params) {
   if (r.sent("presence_penalty")) key("presence_penalty").value(s.presence_penalty);
   if (r.sent("repetition_penalty")) key("repetition_penalty").value(s.repetition_penalty);
   if (r.sent("seed") && s.seed) key("seed").value(*s.seed);
-  if (r.sent("max_tokens") || r.sent("max_completion_tokens")) {
+  if (r.sent("max_tokens") || r.sent("max_completion_tokens") || params.endpoint->default_max_tokens > 0) {
     // The proxy's resolved value already respects the endpoint's context and limits.
     const int64_t max_tokens = params.max_tokens > 0 ? params.max_tokens : s.max_tokens.value_or(0);
     if (max_tokens > 0) key("max_tokens").value(max_tokens);

@@ -30,6 +30,7 @@ struct ModelConfig {
   std::string description;
   int64_t context_length = 0;
   int64_t max_completion_tokens = 0;
+  int64_t default_max_tokens = 0;  // max_tokens when a request names none; 0: max_completion_tokens
   int64_t created = 0;
   // As on OpenRouter: a request that produced no completion tokens (an empty output, or a
   // finish of `error`) is billed $0, and its row says what was waived.

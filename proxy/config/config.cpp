@@ -74,6 +74,14 @@ void read_metrics(ConfigReader& r, const Node& n, MetricsConfig& m, const LoadCo
   r.boolean(n, "metrics", "per_key", m.per_key);
 }
 
+void read_logging(ConfigReader& r, const Node& n, LoggingConfig& l) {
+  if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "logging")) return;
+  r.check_keys(n, "logging", {"access_log", "format"});
+  r.boolean(n, "logging", "access_log", l.access_log);
+  std::string format;
+  if (r.one_of(n, "logging", "format", format, {"text", "json"})) l.json = format == "json";
+}
+
 // `url_env` names an environment variable holding the URL: a PostgreSQL password stays out
 // of config.yaml.
 void read_database(ConfigReader& r, const Node& n, Config& cfg, const LoadConfigOptions& options) {
@@ -134,12 +142,13 @@ void read_pricing(ConfigReader& r, const Node& pr, const std::string& pp, std::o
 void read_endpoint(ConfigReader& r, const Node& n, const std::string& p, EndpointConfig& e) {
   if (!r.expect_map(n, p)) return;
   r.check_keys(n, p,
-               {"provider", "model", "pricing", "context_length", "max_completion_tokens", "quantization",
-                "supported_parameters"});
+               {"provider", "model", "pricing", "context_length", "max_completion_tokens", "default_max_tokens",
+                "quantization", "supported_parameters"});
   r.string(n, p, "provider", e.provider, true);
   r.string(n, p, "model", e.upstream_model, true);
   r.integer(n, p, "context_length", e.context_length, 0, int64_t{1} << 30);
   r.integer(n, p, "max_completion_tokens", e.max_completion_tokens, 0, int64_t{1} << 30);
+  r.integer(n, p, "default_max_tokens", e.default_max_tokens, 0, int64_t{1} << 30);
   r.string(n, p, "quantization", e.quantization);
   if (e.quantization.empty()) e.quantization = "unknown";
   r.string_list(n, p, "supported_parameters", e.supported_parameters);
@@ -149,7 +158,7 @@ void read_endpoint(ConfigReader& r, const Node& n, const std::string& p, Endpoin
 void read_model(ConfigReader& r, const Node& n, const std::string& p, ModelConfig& m) {
   if (!r.expect_map(n, p)) return;
   r.check_keys(n, p,
-               {"id", "name", "description", "context_length", "max_completion_tokens", "created",
+               {"id", "name", "description", "context_length", "max_completion_tokens", "default_max_tokens", "created",
                 "zero_completion_insurance", "endpoints"});
   r.string(n, p, "id", m.id, true);
   if (r.ok() && (m.id.empty() || m.id.find(':') != std::string::npos))
@@ -159,6 +168,7 @@ void read_model(ConfigReader& r, const Node& n, const std::string& p, ModelConfi
   r.string(n, p, "description", m.description);
   r.integer(n, p, "context_length", m.context_length, 1, int64_t{1} << 30);
   r.integer(n, p, "max_completion_tokens", m.max_completion_tokens, 0, int64_t{1} << 30);
+  r.integer(n, p, "default_max_tokens", m.default_max_tokens, 0, int64_t{1} << 30);
   r.integer(n, p, "created", m.created, 0, int64_t{1} << 40);
   r.boolean(n, p, "zero_completion_insurance", m.zero_completion_insurance);
   if (m.context_length == 0)
@@ -171,6 +181,7 @@ void read_model(ConfigReader& r, const Node& n, const std::string& p, ModelConfi
     read_endpoint(r, eps[i], ep + "[" + std::to_string(i) + "]", e);
     if (e.context_length == 0 || e.context_length > m.context_length) e.context_length = m.context_length;
     if (e.max_completion_tokens == 0) e.max_completion_tokens = m.max_completion_tokens;
+    if (e.default_max_tokens == 0) e.default_max_tokens = m.default_max_tokens;
     m.endpoints.push_back(std::move(e));
   }
 }
@@ -232,8 +243,9 @@ void resolve_secrets(std::vector<ProviderConfig> all, const LoadConfigOptions& o
 
 void read_root(ConfigReader& r, const Node& root, const LoadConfigOptions& options, Config& cfg) {
   if (!root.IsMap()) return r.fail("(top level)", "a mapping with server, database, providers, models", root);
-  r.check_keys(root, "", {"server", "database", "routing", "rate_limits", "metrics", "providers", "models"});
+  r.check_keys(root, "", {"server", "database", "routing", "rate_limits", "metrics", "logging", "providers", "models"});
   read_metrics(r, root["metrics"], cfg.metrics, options);
+  read_logging(r, root["logging"], cfg.logging);
   read_routing(r, root["routing"], cfg.routing);
   read_rate_limits(r, root["rate_limits"], cfg.rate_limits);
   if (root["server"].IsDefined()) read_server(r, root["server"], cfg.server);

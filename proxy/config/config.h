@@ -50,6 +50,12 @@ struct MetricsConfig {
   bool per_key = false;  // label requests and cost with the key's name
 };
 
+// The access log: one line per request on stderr (what the proxy did, never a secret).
+struct LoggingConfig {
+  bool access_log = true;  // --quiet turns it off too
+  bool json = false;       // format: json (one JSON object a line) or text (compact key=value)
+};
+
 struct Config {
   std::string source_path;  // the file this came from
   ServerConfig server;
@@ -62,6 +68,7 @@ struct Config {
   RoutingConfig routing;
   RateLimitDefaults rate_limits;
   MetricsConfig metrics;
+  LoggingConfig logging;
   // Providers whose secret is set (or that need none). Skipped ones are listed in
   // `skipped_providers` with the reason, and their endpoints removed from models.
   std::vector<ProviderConfig> providers;

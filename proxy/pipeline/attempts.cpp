@@ -14,7 +14,8 @@ Result<int64_t> resolve_max_tokens(const ChatRequest& r, const EndpointConfig& e
                 "This model's maximum context length is " + std::to_string(context) +
                     " tokens, but the prompt is about " + std::to_string(prompt_estimate) + " tokens",
                 "{\"param\":\"messages\"}");
-  int64_t want = r.sampling.max_tokens.value_or(e.max_completion_tokens > 0 ? e.max_completion_tokens : left);
+  int64_t fallback = e.default_max_tokens > 0 ? e.default_max_tokens : e.max_completion_tokens > 0 ? e.max_completion_tokens : left;
+  int64_t want = r.sampling.max_tokens.value_or(fallback);
   if (e.max_completion_tokens > 0) want = std::min(want, e.max_completion_tokens);
   return std::max<int64_t>(1, std::min(want, left));
 }

@@ -30,8 +30,9 @@ struct AttemptParams {
 
 Result<OpenedAttempt> open_first_attempt(const AttemptParams& params, RequestLedger& ledger);
 
-// The completion budget: what the client asked (or the endpoint's cap), never more than
-// the context left after the prompt; a prompt that does not fit is a 400.
+// The completion budget: what the client asked (else the catalog's default_max_tokens, else
+// the endpoint's cap), never more than the context left after the prompt; a prompt that
+// does not fit is a 400.
 Result<int64_t> resolve_max_tokens(const ChatRequest& request, const EndpointConfig& endpoint, int64_t prompt_estimate);
 
 }  // namespace switchyard::proxy

@@ -78,7 +78,7 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
 std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& format, const httplib::Request& req,
                                httplib::Response& res) {
   auto ledger = std::make_shared<RequestLedger>(
-      LedgerServices{s.ledger, s.health, s.limiter, s.metrics, s.now_ms, s.quiet, s.budget}, format.api());
+      LedgerServices{s.ledger, s.health, s.limiter, s.metrics, s.now_ms, s.access_log, s.budget}, format.api());
   auto reject = [&](const Error& e) -> std::shared_ptr<Drain> {
     ledger->finish_error(e);
     send_error(res, e, format.error_body(e));
@@ -87,6 +87,7 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   auto key = s.keys->authenticate(format.credentials(req));
   if (!key) return reject(key.error());  // no key: nothing to bill, no row
   ledger->set_key(*key);
+  ledger->set_client_ip(req.remote_addr);
   attribute(ledger->record(), req);
   res.set_header("X-Generation-Id", ledger->generation_id());
   if ((*key)->settings().management) return reject(management_key_refused());

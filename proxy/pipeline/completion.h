@@ -14,6 +14,7 @@
 #include "proxy/auth/key_table.h"
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/metrics/proxy_metrics.h"
+#include "proxy/pipeline/access_log.h"
 #include "proxy/pipeline/key_budget.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/catalog.h"
@@ -29,7 +30,7 @@ struct PipelineServices {
   RateLimiter* limiter = nullptr;
   metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // default: real time
-  bool quiet = false;               // no access-log lines
+  AccessLog* access_log = nullptr;  // nullptr: no access-log lines
   Budget* budget = nullptr;         // where reservations are held; null: the key table (local)
 };
 

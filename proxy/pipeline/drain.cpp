@@ -31,8 +31,8 @@ DrainResult Drain::pull_all(const std::function<bool(const Event&)>& deliver) {
     if (!deliver(*ev)) break;
   }
   first.reset();
+  r.usage = reported ? *reported : abandoned_usage(stream->partial_usage(), *request, generated);
   stream.reset();  // cancels the upstream transfer or the local generation
-  r.usage = final_usage(reported, *request, generated);
   billing::Charge charge = billing::charge_for(r.usage, pricing, insured_model, r.failure.has_value());
   r.cost = charge.cost;
   r.waived = charge.waived;
@@ -59,21 +59,22 @@ void Drain::finish(const DrainResult& r, bool client_gone) {
 
 void Drain::finish_internal_error(const std::string& message) {
   if (ledger->finished()) return;
-  stream.reset();
   Outcome o;
   o.status = 500;
-  o.usage = final_usage(std::nullopt, *request, 0);
+  o.usage = abandoned_usage(stream ? stream->partial_usage() : PartialUsage{}, *request, 0);
+  stream.reset();
   o.error = Error{ErrorKind::internal, message, 0, {}, 0};
   ledger->finish(o);
 }
 
 void Drain::finish_never_started() {
   if (ledger->finished()) return;
-  stream.reset();
   Outcome o;
   o.cancelled = true;
-  o.usage = final_usage(std::nullopt, *request, 0);
-  o.usage.completion_tokens = 0;
+  PartialUsage counted = stream ? stream->partial_usage() : PartialUsage{};
+  counted.completion_tokens = 0;  // nothing was delivered
+  o.usage = abandoned_usage(counted, *request, 0);
+  stream.reset();
   billing::Charge charge = billing::charge_for(o.usage, pricing, insured_model, false);
   o.cost = charge.cost;
   o.waived = charge.waived;

@@ -1,6 +1,5 @@
 #include "proxy/pipeline/request_ledger.h"
 
-#include <cstdio>
 #include <random>
 
 namespace switchyard::proxy {
@@ -88,7 +87,7 @@ void RequestLedger::finish(const Outcome& o) {
   record_health(o);
   timings_.total_ns = to_ns(std::chrono::steady_clock::now() - start_);
   if (services_.metrics) services_.metrics->record(r, timings_, key_->settings().name);
-  if (!services_.quiet) log_line(o);
+  if (services_.access_log) services_.access_log->write(r, {key_->settings().name, client_ip_});
   if (services_.ledger) services_.ledger->push(std::move(record_));
 }
 
@@ -104,15 +103,6 @@ void RequestLedger::record_health(const Outcome& o) {
   // Throughput is measured on streams: a plain answer arrives all at once.
   if (record_.streamed && record_.status == 200 && record_.generation_ms > 0 && o.usage.completion_tokens > 0)
     services_.health->record_completion(*served_, o.usage.completion_tokens, record_.generation_ms);
-}
-
-void RequestLedger::log_line(const Outcome& o) const {
-  const db::UsageRecord& r = record_;
-  std::fprintf(stderr, "%s %s %s %s/%s status=%d tokens=%lld+%lld cost=$%s %lldms%s%s%s\n", r.generation_id.c_str(),
-               r.api.c_str(), r.model.c_str(), r.provider.c_str(), r.upstream_model.c_str(), r.status,
-               static_cast<long long>(o.usage.prompt_tokens), static_cast<long long>(o.usage.completion_tokens),
-               billing::usd_string(o.cost).c_str(), static_cast<long long>(r.total_ms), r.streamed ? " stream" : "",
-               r.cancelled ? " cancelled" : "", o.insured ? " insured" : "");
 }
 
 }  // namespace switchyard::proxy

@@ -4,7 +4,7 @@
 //    outcome in the health tracker (a stream that breaks after its first byte counts
 //    against the endpoint unless the request or the client caused it, see blames_request);
 //    settles the key's budget reservation to the real cost and hands its rate-limit slot
-//    back with the real token count; writes the access-log line; queues the row.
+//    back with the real token count; writes the access-log line (access_log.h); queues the row.
 //  * Later calls do nothing, so a path may finish early without the others double-counting.
 //  * A ledger destroyed unfinished (an exception, a stream httplib never ran) records the
 //    request as an internal error: no path loses a row.
@@ -24,6 +24,7 @@
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/money.h"
 #include "proxy/metrics/proxy_metrics.h"
+#include "proxy/pipeline/access_log.h"
 #include "proxy/pipeline/key_budget.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/health.h"
@@ -36,7 +37,7 @@ struct LedgerServices {
   RateLimiter* limiter = nullptr;
   metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // stamps the row; the budget's clock
-  bool quiet = false;               // no access-log line on stderr
+  AccessLog* access_log = nullptr;  // nullptr: no access-log line
   Budget* budget = nullptr;         // where the reservation was held; null: the key entry
 };
 
@@ -64,6 +65,7 @@ class RequestLedger {
   // The calling key: from here on the request is recorded, failures included.
   void set_key(std::shared_ptr<KeyEntry> key);
   const std::shared_ptr<KeyEntry>& key() const { return key_; }
+  void set_client_ip(std::string ip) { client_ip_ = std::move(ip); }  // for the access log
   // Fields the pipeline fills as it goes: model, app attribution, attempts.
   db::UsageRecord& record() { return record_; }
   const db::UsageRecord& record() const { return record_; }
@@ -85,11 +87,11 @@ class RequestLedger {
 
  private:
   void record_health(const Outcome& o);
-  void log_line(const Outcome& o) const;
 
   LedgerServices services_;
   db::UsageRecord record_;
   std::shared_ptr<KeyEntry> key_;
+  std::string client_ip_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::optional<EndpointId> served_;
   AttemptOutcome served_outcome_;

@@ -36,6 +36,17 @@ Usage final_usage(const std::optional<Usage>& reported, const ChatRequest& r, si
   return u;
 }
 
+Usage abandoned_usage(const PartialUsage& counted, const ChatRequest& r, size_t generated) {
+  Usage u = final_usage(std::nullopt, r, generated);
+  if (counted.prompt_tokens) {
+    u.prompt_tokens = *counted.prompt_tokens;
+    u.cached_tokens = counted.cached_tokens;
+  }
+  if (counted.completion_tokens) u.completion_tokens = *counted.completion_tokens;
+  u.estimated = !counted.prompt_tokens || !counted.completion_tokens;
+  return u;
+}
+
 size_t generated_bytes(const Event& e) {
   if (e.kind == EventKind::content) return e.text.size();
   if (e.kind == EventKind::tool_call) return e.tool_call.arguments.size() + e.tool_call.name.size();

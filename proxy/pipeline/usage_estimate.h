@@ -18,6 +18,10 @@ int64_t estimate_prompt_tokens(const ChatRequest& request);
 int64_t prompt_token_upper_bound(const ChatRequest& request);
 // Usage as reported, or estimated from the request and the bytes generated.
 Usage final_usage(const std::optional<Usage>& reported, const ChatRequest& request, size_t generated_bytes);
+// Usage of a stream abandoned before its usage event: what the provider counted (the local
+// engine knows the prompt exactly and every token it sampled; Anthropic reports the prompt
+// at the start), the estimate for the rest, flagged estimated when any part is.
+Usage abandoned_usage(const PartialUsage& counted, const ChatRequest& request, size_t generated_bytes);
 // The bytes an event adds to the generated text (content, tool-call names and arguments).
 size_t generated_bytes(const Event& event);
 

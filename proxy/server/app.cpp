@@ -121,8 +121,10 @@ void App::configure_server() {
 }
 
 void App::mount_routes() {
+  const LoggingConfig& logging = options_.config->logging;  // applies at start-up, not on reload
+  if (!options_.quiet && logging.access_log) access_log_ = std::make_unique<AccessLog>(logging.json, options_.access_log_to);
   PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), limiter_.get(),
-                            metrics_.get(), options_.now_ms, options_.quiet, budget_.get()};
+                            metrics_.get(), options_.now_ms, access_log_.get(), budget_.get()};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
   mount_openai_routes(routes_, OpenAiServices{pipeline, info});

@@ -18,6 +18,7 @@
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/pricing_book.h"
 #include "proxy/metrics/proxy_metrics.h"
+#include "proxy/pipeline/access_log.h"
 #include "proxy/pipeline/key_budget.h"
 #include "proxy/config/config.h"
 #include "proxy/http/route_table.h"
@@ -30,7 +31,8 @@ struct AppOptions {
   std::shared_ptr<const Config> config;
   std::string database_url;           // a store URL; overrides config->database_url when non-empty
   ProviderRegistry::Factory factory;  // overrides each kind's provider factory (tests)
-  bool quiet = false;                 // no access log lines on stderr
+  bool quiet = false;                 // no access log lines
+  std::FILE* access_log_to = stderr;  // where access log lines go (tests: a file)
   std::function<int64_t()> now_ms;    // the clock for budgets, rate limits, prices (tests); default real
   int64_t key_poll_interval_ms = 1000;  // how soon key changes made elsewhere apply
   int port = 0;  // the port it will serve on, when known: names its default ledger spill file
@@ -90,6 +92,7 @@ class App {
   std::unique_ptr<Budget> budget_;                // null: reservations held in the key table
   std::unique_ptr<db::ChangeListener> listener_;  // null: changes arrive by the key poll alone
   std::unique_ptr<metrics::ProxyMetrics> metrics_;
+  std::unique_ptr<AccessLog> access_log_;  // nullptr: --quiet or logging.access_log: false
   std::unique_ptr<CatalogHolder> catalog_;
   std::mutex reload_mu_;  // one reload at a time
   httplib::Server server_;

@@ -32,6 +32,7 @@ inline std::string temp_path(const std::string& stem) {
 struct ProxyTestOptions {
   std::function<int64_t()> now_ms;  // a controlled clock for budgets, rate limits, prices
   int64_t key_poll_interval_ms = 1000;
+  std::FILE* access_log = nullptr;  // when set, access-log lines go here (else none)
 };
 
 class RunningProxy {
@@ -46,7 +47,8 @@ class RunningProxy {
     opts.config = *cfg;
     opts.database_url = db_path_;
     opts.factory = std::move(factory);
-    opts.quiet = true;
+    opts.quiet = test_options.access_log == nullptr;
+    if (test_options.access_log) opts.access_log_to = test_options.access_log;
     opts.now_ms = test_options.now_ms;
     opts.key_poll_interval_ms = test_options.key_poll_interval_ms;
     auto app = proxy::App::create(opts);

@@ -103,14 +103,15 @@ TEST_CASE("CORS: preflights are answered and responses name the allowed origin",
 namespace {
 
 // A proxy serving the demo model through the local engine as local/demo.
-RunningProxy demo_proxy(const std::string& stem) {
+RunningProxy demo_proxy(const std::string& stem, int context = 512) {
   std::string path = temp_path(stem) + ".gguf";
   engine::DemoModelParams p;
   p.n_threads = 2;
   REQUIRE(engine::write_demo_model(path, p).has_value());
+  const std::string ctx = std::to_string(context);
   return RunningProxy("providers:\n  - { name: engine, kind: local, model_path: \"" + path +
-                      "\", threads: 2, context_length: 512 }\n"
-                      "models:\n  - id: local/demo\n    context_length: 512\n    endpoints:\n"
+                      "\", threads: 2, context_length: " + ctx + " }\n"
+                      "models:\n  - id: local/demo\n    context_length: " + ctx + "\n    endpoints:\n"
                       "      - { provider: engine, model: demo, pricing: { prompt: 0, completion: 0 } }\n");
 }
 
@@ -184,4 +185,50 @@ TEST_CASE("/v1/completions answers the legacy integer logprobs with the legacy o
   REQUIRE(bad);
   CHECK(bad->status == 400);
   CHECK(json(p, bad->body)["error"]["param"].get_string().value() == std::string_view("logprobs"));
+}
+
+TEST_CASE("a local stream the client leaves is billed the exact prompt and the tokens sampled", "[openai][integration][cancel]") {
+  RunningProxy proxy = demo_proxy("switchyard-cancel-billing", 2048);
+  const std::string key = proxy.create_key();
+  const std::string prompt =
+      "A long prompt, so that an estimate from its bytes and the engine's own count part ways: "
+      "the quick brown fox jumps over the lazy dog, again and again, while the proxy keeps count.";
+  // The same prompt answered in full: the engine's count.
+  auto plain = proxy.client().Post("/v1/completions", bearer(key),
+                                   R"({"model":"local/demo","max_tokens":1,"prompt":")" + prompt + R"("})",
+                                   "application/json");
+  REQUIRE(plain);
+  REQUIRE(plain->status == 200);
+  auto counted = proxy.wait_for_generation(plain->get_header_value("X-Generation-Id"));
+  REQUIRE(counted);
+  REQUIRE_FALSE(counted->usage_estimated);
+
+  // Streamed, with EOS forbidden so it runs long, and left after the first bytes.
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/completions";
+  req.headers = bearer(key);
+  req.set_header("Content-Type", "application/json");
+  req.body = R"({"model":"local/demo","stream":true,"max_tokens":1800,"logit_bias":{"2":-100},"prompt":")" + prompt +
+             R"("})";
+  std::string gen;
+  req.response_handler = [&](const httplib::Response& res) {
+    gen = res.get_header_value("X-Generation-Id");
+    return true;
+  };
+  size_t received = 0;
+  req.content_receiver = [&](const char*, size_t n, uint64_t, uint64_t) {
+    received += n;
+    return received < 2048;
+  };
+  CHECK_FALSE(proxy.client().send(req));
+  REQUIRE(!gen.empty());
+  auto row = proxy.wait_for_generation(gen);
+  REQUIRE(row);
+  CHECK(row->cancelled);
+  CHECK(row->status == 499);
+  CHECK(row->prompt_tokens == counted->prompt_tokens);
+  CHECK_FALSE(row->usage_estimated);
+  CHECK(row->completion_tokens >= 1);
+  CHECK(row->completion_tokens < 1800);
 }

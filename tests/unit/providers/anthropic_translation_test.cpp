@@ -393,6 +393,18 @@ TEST_CASE("stream: truncation before message_stop is an error after usage so far
   CHECK(empty[0].kind == EventKind::error);
 }
 
+TEST_CASE("stream: a stream left early knows the prompt message_start counted", "[anthropic]") {
+  StreamTranslator t;
+  std::vector<Event> out;
+  CHECK_FALSE(t.partial_usage().prompt_tokens);  // nothing counted before message_start
+  for (size_t i = 0; i < 4; ++i) t.on_event(kToolStream[i].first, kToolStream[i].second, out);
+  PartialUsage p = t.partial_usage();
+  REQUIRE(p.prompt_tokens);
+  CHECK(*p.prompt_tokens == 335);  // input + cache read + cache write
+  CHECK(p.cached_tokens == 300);
+  CHECK_FALSE(p.completion_tokens);  // counted only at message_delta
+}
+
 TEST_CASE("stream: an error event ends the stream", "[anthropic]") {
   std::vector<std::pair<std::string, std::string>> sse(kToolStream.begin(), kToolStream.begin() + 4);
   sse.push_back({"error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"});

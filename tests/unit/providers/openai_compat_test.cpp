@@ -233,6 +233,23 @@ TEST_CASE("openai: the request forwarded upstream", "[openai]") {
   CHECK(std::string_view(messages.at(3)["content"].at(0)["type"]) == "text");
 }
 
+TEST_CASE("openai: max_tokens goes upstream when the catalog sets a default, else only when sent", "[openai]") {
+  Fixture f;
+  f.collect();
+  simdjson::dom::parser parser;
+  simdjson::dom::element body;
+  REQUIRE(parser.parse(f.mock.last_request()->body).get(body) == simdjson::SUCCESS);
+  CHECK(body["max_tokens"].error() == simdjson::NO_SUCH_FIELD);  // the upstream's own default
+
+  f.endpoint.default_max_tokens = 64;
+  auto stream = f.open(64);
+  while (stream->next()) {
+  }
+  simdjson::dom::parser parser2;
+  REQUIRE(parser2.parse(f.mock.last_request()->body).get(body) == simdjson::SUCCESS);
+  CHECK(int64_t(body["max_tokens"]) == 64);  // every endpoint of the model answers alike
+}
+
 TEST_CASE("openai: no Authorization header without a key", "[openai]") {
   Fixture f;
   f.provider.api_key.clear();

@@ -92,7 +92,23 @@ TEST_CASE("the shipped config.yaml loads", "[config]") {
   REQUIRE(c);
   const ModelConfig* w = (*c)->find_model("microsoft/wizardlm-2-8x22b");
   REQUIRE(w);
-  CHECK((*c)->find_model("switchyard/demo-mixtral"));
+  const ModelConfig* demo = (*c)->find_model("switchyard/demo-mixtral");
+  REQUIRE(demo);
+  CHECK(demo->default_max_tokens == 64);  // a short demo answer unless max_tokens is set
+  REQUIRE(demo->endpoints.size() == 1);
+  CHECK(demo->endpoints[0].default_max_tokens == 64);  // endpoints inherit it
   CHECK((*c)->skipped_providers.size() == 2);  // no DeepInfra or OpenRouter key in tests
+  CHECK((*c)->logging.access_log);
+  CHECK_FALSE((*c)->logging.json);
+}
+
+TEST_CASE("logging: format text or json, anything else named", "[config]") {
+  auto json = parse_config("logging: { format: json, access_log: false }\nproviders: []\nmodels: []\n", "c.yaml", {no_env});
+  REQUIRE(json);
+  CHECK((*json)->logging.json);
+  CHECK_FALSE((*json)->logging.access_log);
+  auto bad = parse_config("logging: { format: xml }\nproviders: []\nmodels: []\n", "c.yaml", {no_env});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("logging.format") != std::string::npos);
 }
 

@@ -31,7 +31,7 @@ struct Fixture {
     writer = std::move(*db::LedgerWriter::open(tmp.path()));
     reader = std::move(*db::open_store(tmp.path()));
   }
-  LedgerServices services() { return LedgerServices{writer.get(), &health, nullptr, nullptr, {}, true}; }
+  LedgerServices services() { return LedgerServices{writer.get(), &health, nullptr, nullptr, {}, nullptr}; }
   std::vector<db::UsageRecord> rows() {
     writer->flush();
     return *reader->activity(db::ActivityQuery{0, INT64_MAX, std::nullopt, 0});
