@@ -8,7 +8,8 @@
 # disabled on one is honoured by all within a second, and so is a price.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh
+./scripts/setup.sh test  # PostgreSQL and Redis are test packages
+cmake --build build -j"$(nproc)" --target switchyard
 BASE_PORT=${BASE_PORT:-8080}
 dir=$(mktemp -d /tmp/switchyard-cluster.XXXXXX)
 chmod 755 "$dir"  # the PostgreSQL user (nobody, when run as root) must reach its folder inside
