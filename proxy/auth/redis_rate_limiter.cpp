@@ -11,7 +11,7 @@ namespace switchyard::proxy {
 
 namespace {
 
-constexpr int64_t kWindowMs = 60000;
+constexpr int64_t kRedisWindowMs = 60000;
 
 // KEYS: requests, tokens, in-flight sorted sets and the ticket counter of one key.
 // ARGV: rpm, tpm, max_concurrent, estimated tokens, window ms, slot ttl ms.
@@ -188,7 +188,7 @@ Result<RateAdmission> RedisRateLimiter::admit(const std::string& key_hash, const
   if (!c) return when_down(key_hash, limits, estimated_tokens);
   Reply r{eval(c->ctx, kAdmitScript, keys_of(key_hash),
                {std::to_string(limits.rpm), std::to_string(limits.tpm), std::to_string(limits.max_concurrent),
-                std::to_string(estimated_tokens), std::to_string(kWindowMs), std::to_string(options_.slot_ttl_ms)})};
+                std::to_string(estimated_tokens), std::to_string(kRedisWindowMs), std::to_string(options_.slot_ttl_ms)})};
   if (!r.r || r.r->type != REDIS_REPLY_ARRAY || r.r->elements < 3) {
     std::string what = !r.r ? (c->ctx->err ? c->ctx->errstr : "no reply")
                             : r.r->type == REDIS_REPLY_ERROR ? std::string(r.r->str, r.r->len) : "unexpected reply";
