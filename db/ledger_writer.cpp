@@ -31,7 +31,10 @@ std::expected<std::unique_ptr<LedgerWriter>, Error> LedgerWriter::create(std::un
 }
 
 LedgerWriter::LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts)
-    : store_(std::move(store)), opts_(opts), thread_([this] { run(); }) {}
+    : store_(std::move(store)),
+      opts_(opts),
+      spill_(opts.spill_path.empty() ? nullptr : std::make_unique<SpillFile>(opts.spill_path)),
+      thread_([this] { run(); }) {}
 
 LedgerWriter::~LedgerWriter() { stop(); }
 
@@ -50,7 +53,15 @@ void LedgerWriter::push(UsageRecord record) {
   }
   // Shutdown race: the thread is gone or going; write here rather than drop the record.
   std::lock_guard stop_lock(stop_mu_);
-  write_batch({std::move(record)});
+  std::vector<UsageRecord> one{std::move(record)};
+  if (write_batch(one) == 1) return;
+  if (spill_ && spill_->append(one)) {
+    ++records_spilled_;
+    return;
+  }
+  ++records_failed_;
+  std::fprintf(stderr, "ledger: lost usage record %s: the database is unavailable and there is no spill file\n",
+               one[0].generation_id.c_str());
 }
 
 void LedgerWriter::flush() {
@@ -79,13 +90,24 @@ int64_t LedgerWriter::queue_depth() const {
 
 LedgerStats LedgerWriter::stats() const {
   return LedgerStats{records_written_.load(), records_duplicate_.load(), records_failed_.load(),
-                     batches_.load(), batches_failed_.load()};
+                     batches_.load(),          batches_failed_.load(),    records_spilled_.load(),
+                     records_replayed_.load(), outages_.load(),           unavailable_.load()};
+}
+
+void LedgerWriter::mark_done(uint64_t n) {
+  if (n == 0) return;
+  {
+    std::lock_guard lock(mu_);
+    done_seq_ += n;
+  }
+  done_cv_.notify_all();
 }
 
 void LedgerWriter::run() {
+  // Rows an earlier writer spilled (it stopped during an outage) go first.
+  if (spill_ && spill_->has_rows() && !replay_spill()) ride_out_outage({});
   std::vector<UsageRecord> batch;
   while (true) {
-    uint64_t batch_end = 0;
     {
       std::unique_lock lock(mu_);
       // Wakes for records, for stopping, and (with retention) hourly to prune.
@@ -103,16 +125,123 @@ void LedgerWriter::run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      batch_end = done_seq_ + batch.size();  // one writer: records finish in push order
     }
-    write_batch(batch);
-    {
-      std::lock_guard lock(mu_);
-      done_seq_ = batch_end;
-    }
-    done_cv_.notify_all();
+    size_t written = write_batch(batch);  // one writer: records finish in push order
+    mark_done(written);
+    if (written < batch.size())
+      ride_out_outage(std::vector<UsageRecord>(std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(written)),
+                                               std::make_move_iterator(batch.end())));
     prune_if_due();  // after flush() waiters are released
   }
+}
+
+void LedgerWriter::ride_out_outage(std::vector<UsageRecord> pending) {
+  unavailable_ = true;
+  ++outages_;
+  std::fprintf(stderr, "ledger: database unavailable: queueing usage rows in memory (up to %zu)%s%s\n",
+               opts_.max_queued_rows, spill_ ? ", then in " : "", spill_ ? spill_->path().c_str() : "");
+  int64_t pause_ms = std::max<int64_t>(1, opts_.retry_min_ms);
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      spill_excess(lock, false);
+      work_cv_.wait_for(lock, std::chrono::milliseconds(pause_ms),
+                        [&] { return stopping_ || queue_.size() > opts_.max_queued_rows; });
+      if (stopping_) {
+        lock.unlock();
+        give_up_at_stop(std::move(pending));
+        return;
+      }
+      spill_excess(lock, false);
+    }
+    size_t written = write_batch(pending);
+    mark_done(written);
+    pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(written));
+    if (pending.empty() && replay_spill()) break;
+    pause_ms = std::min(pause_ms * 2, std::max<int64_t>(1, opts_.retry_max_ms));
+  }
+  unavailable_ = false;
+  std::fprintf(stderr, "ledger: database available again: queued and spilled usage rows written\n");
+}
+
+// Stopping while the database is away: every row still here goes to the spill file (the
+// next writer replays it), or is reported lost when there is none.
+void LedgerWriter::give_up_at_stop(std::vector<UsageRecord> pending) {
+  std::unique_lock lock(mu_);
+  while (!queue_.empty()) {
+    pending.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  uint64_t left = pending.size() + spilled_counted_;
+  lock.unlock();
+  if (spill_ && spill_->append(pending)) {
+    records_spilled_ += static_cast<int64_t>(pending.size());
+    std::fprintf(stderr, "ledger: stopping while the database is unavailable: %llu usage rows kept in %s for the next start\n",
+                 static_cast<unsigned long long>(left), spill_->path().c_str());
+  } else if (!pending.empty()) {
+    records_failed_ += static_cast<int64_t>(pending.size());
+    std::fprintf(stderr, "ledger: stopping while the database is unavailable: %zu usage rows lost (no spill file)\n",
+                 pending.size());
+  }
+  lock.lock();
+  spilled_counted_ = 0;
+  done_seq_ = pushed_seq_;
+  lock.unlock();
+  done_cv_.notify_all();
+}
+
+// With mu_ held (released while writing the file): moves the oldest queued rows past
+// max_queued_rows (or all of them) to the spill file. Those are newer than any row being
+// retried and older than any left queued, so replaying the file between the two keeps
+// push order. A spill that fails (disk full) puts the rows back.
+void LedgerWriter::spill_excess(std::unique_lock<std::mutex>& lock, bool everything) {
+  if (!spill_) return;
+  size_t keep = everything ? 0 : opts_.max_queued_rows;
+  if (queue_.size() <= keep) return;
+  std::vector<UsageRecord> rows;
+  size_t n = queue_.size() - keep;
+  rows.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    rows.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  lock.unlock();
+  auto ok = spill_->append(rows);
+  lock.lock();
+  if (ok) {
+    spilled_counted_ += rows.size();
+    records_spilled_ += static_cast<int64_t>(rows.size());
+    return;
+  }
+  std::fprintf(stderr, "ledger: %s; keeping the rows in memory\n", ok.error().message.c_str());
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) queue_.push_front(std::move(*it));
+}
+
+bool LedgerWriter::replay_spill() {
+  if (!spill_ || !spill_->has_rows()) return true;
+  int64_t bad_lines = 0;
+  auto whole = spill_->replay(opts_.max_batch, [&](std::vector<UsageRecord>& rows) {
+    size_t written = write_batch(rows);
+    records_replayed_ += static_cast<int64_t>(written);
+    return written == rows.size();
+  }, &bad_lines);
+  if (bad_lines > 0)
+    std::fprintf(stderr, "ledger: %lld unreadable lines in %s skipped\n", static_cast<long long>(bad_lines),
+                 spill_->path().c_str());
+  if (!whole) {
+    std::fprintf(stderr, "ledger: %s\n", whole.error().message.c_str());
+    return false;
+  }
+  if (!*whole) return false;
+  if (auto cleared = spill_->clear(); !cleared) std::fprintf(stderr, "ledger: %s\n", cleared.error().message.c_str());
+  uint64_t counted;
+  {
+    std::lock_guard lock(mu_);
+    counted = spilled_counted_;
+    spilled_counted_ = 0;
+  }
+  mark_done(counted);
+  return true;
 }
 
 void LedgerWriter::prune_if_due() {
@@ -124,28 +253,34 @@ void LedgerWriter::prune_if_due() {
   if (!pruned) std::fprintf(stderr, "ledger: retention: %s\n", pruned.error().message.c_str());
 }
 
-void LedgerWriter::write_batch(const std::vector<UsageRecord>& batch) {
+size_t LedgerWriter::write_batch(const std::vector<UsageRecord>& batch) {
+  if (batch.empty()) return 0;
   ++batches_;
   try {
-    // Retry once: most failures are transient (SQLITE_BUSY past the busy timeout, a full
-    // disk that an operator is clearing), and a second try costs nothing when healthy.
     auto r = store_->insert_usage_batch(batch);
+    if (!r && r.error().code == ErrorCode::unavailable) return 0;  // an outage: kept, not split
+    // Retry once: most other failures are transient (SQLITE_BUSY past the busy timeout, a
+    // full disk that an operator is clearing), and a second try costs nothing when healthy.
     if (!r) r = store_->insert_usage_batch(batch);
     if (r) {
       records_written_ += r->inserted;
       records_duplicate_ += r->duplicates;
-      return;
+      return batch.size();
     }
+    if (r.error().code == ErrorCode::unavailable) return 0;
     ++batches_failed_;
     std::fprintf(stderr, "ledger: batch of %zu records failed twice (%s); writing them one by one\n",
                  batch.size(), r.error().message.c_str());
     // A transaction is all or nothing, so one bad record would sink the whole batch;
     // alone, each good record still lands and only the bad ones are reported.
-    for (const UsageRecord& rec : batch) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const UsageRecord& rec = batch[i];
       auto one = store_->insert_usage_batch({rec});
       if (one) {
         records_written_ += one->inserted;
         records_duplicate_ += one->duplicates;
+      } else if (one.error().code == ErrorCode::unavailable) {
+        return i;  // the rest waits for the database
       } else {
         ++records_failed_;
         std::fprintf(stderr, "ledger: lost usage record %s (key %s..., cost_pico %lld): %s\n",
@@ -158,6 +293,7 @@ void LedgerWriter::write_batch(const std::vector<UsageRecord>& batch) {
     ++batches_failed_;
     std::fprintf(stderr, "ledger: batch of %zu records failed: %s\n", batch.size(), e.what());
   }
+  return batch.size();
 }
 
 }  // namespace switchyard::db

@@ -1,10 +1,17 @@
 // The ledger writer (DESIGN.md §5): one thread owns a write connection and turns queued
 // UsageRecords into one transaction per batch, so no request ever waits on a disk flush.
 //
-// push() only appends to an in-memory queue (unbounded: the ledger must never drop a
-// record, and blocking a request on disk is what this class exists to avoid; one writer
-// commits many thousands of rows a second, so the queue stays short unless the disk is
-// gone). flush() waits until every record pushed before it was committed or given up on.
+// push() only appends to an in-memory queue: the ledger must never drop a record, and
+// blocking a request on the database is what this class exists to avoid. flush() waits until
+// every record pushed before it was committed or given up on.
+//
+// Outages (a database server that is away: ErrorCode::unavailable): the batch is kept and
+// retried with a growing pause (never split row by row, which would count good rows as
+// lost); requests go on being queued. Past max_queued_rows the oldest queued rows move to the
+// spill file (db/spill_file.h, fsynced), so memory stays bounded however long the outage.
+// When the database answers again the batch, then the spill file, then the queue are written,
+// in push order. Stopping during an outage spills whatever is left; the next writer on the
+// same spill_path replays it first. flush() during an outage waits for the database.
 #pragma once
 
 #include <atomic>
@@ -20,6 +27,7 @@
 
 #include "db/error.h"
 #include "db/records.h"
+#include "db/spill_file.h"
 #include "db/store.h"
 
 namespace switchyard::db {
@@ -30,6 +38,10 @@ struct LedgerOptions {
   // Retention of raw usage rows (the hourly rollups are kept): rows older than this are
   // deleted once an hour by the writer thread. 0 keeps every row.
   int64_t usage_retention_ms = 0;
+  // Rows held in memory while the database is away; the rest spill to spill_path.
+  size_t max_queued_rows = 100000;
+  std::string spill_path;  // "": no spill file (rows stay queued in memory however many)
+  int64_t retry_min_ms = 50, retry_max_ms = 1000;  // the pause between tries in an outage
 };
 
 struct LedgerStats {
@@ -38,6 +50,10 @@ struct LedgerStats {
   int64_t records_failed = 0;     // could not be written even alone (logged to stderr)
   int64_t batches = 0;            // transactions attempted (a retry is not a new batch)
   int64_t batches_failed = 0;     // batches that failed twice and were split row by row
+  int64_t records_spilled = 0;    // rows moved to the spill file during outages
+  int64_t records_replayed = 0;   // rows read back from it and written
+  int64_t outages = 0;            // times the database became unreachable
+  bool database_unavailable = false;  // now
 };
 
 class LedgerWriter {
@@ -67,8 +83,17 @@ class LedgerWriter {
  private:
   LedgerWriter(std::unique_ptr<UsageStore> store, const LedgerOptions& opts);
   void run();
-  void write_batch(const std::vector<UsageRecord>& batch);
+  // Writes what it can; returns the index of the first record left unwritten because the
+  // database is away (batch.size() when none is).
+  size_t write_batch(const std::vector<UsageRecord>& batch);
   void prune_if_due();
+  // Outages (writer thread): retries `pending` until it lands or stopping; spills meanwhile.
+  void ride_out_outage(std::vector<UsageRecord> pending);
+  void give_up_at_stop(std::vector<UsageRecord> pending);
+  void mark_done(uint64_t n);
+  void spill_excess(std::unique_lock<std::mutex>& lock, bool everything);
+  // Writes the spill file's rows; false when the database went away again.
+  bool replay_spill();
 
   std::unique_ptr<UsageStore> store_;
   LedgerOptions opts_;
@@ -82,9 +107,13 @@ class LedgerWriter {
   bool stopping_ = false;
   bool stopped_ = false;
   std::mutex stop_mu_;       // serializes stop() callers and the post-stop synchronous path
+  std::unique_ptr<SpillFile> spill_;  // null without spill_path
+  uint64_t spilled_counted_ = 0;      // rows of this run in the spill file (under mu_)
+  std::atomic<bool> unavailable_{false};
 
   std::atomic<int64_t> records_written_{0}, records_duplicate_{0}, records_failed_{0};
   std::atomic<int64_t> batches_{0}, batches_failed_{0};
+  std::atomic<int64_t> records_spilled_{0}, records_replayed_{0}, outages_{0};
   int64_t last_prune_ms_ = 0;  // writer thread only
 
   std::thread thread_;  // last: starts after every member above exists

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "db/postgres/pg_store.h"
 #include "db/sqlite/sqlite_store.h"
 #include "db/store.h"
 
@@ -26,12 +27,29 @@ std::expected<std::unique_ptr<Store>, Error> open_sqlite(const std::string& path
 
 }  // namespace
 
+bool is_postgres_url(const std::string& url) {
+  return starts_with(url, "postgres://") || starts_with(url, "postgresql://");
+}
+
+std::string redact_store_url(const std::string& url) { return postgres::redact_url(url); }
+
+std::optional<std::string> store_file_of(const std::string& url) {
+  std::string path = url;
+  if (starts_with(url, "sqlite://")) path = url.substr(9);
+  else if (starts_with(url, "sqlite:")) path = url.substr(7);
+  else if (url.find("://") != std::string::npos) return std::nullopt;
+  if (path.empty() || path == ":memory:") return std::nullopt;
+  return path;
+}
+
 std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts) {
   if (starts_with(url, "sqlite://")) return open_sqlite(url.substr(9), opts);
   if (starts_with(url, "sqlite:")) return open_sqlite(url.substr(7), opts);
-  if (starts_with(url, "postgres://") || starts_with(url, "postgresql://"))
-    return std::unexpected(Error{"database URL '" + url.substr(0, url.find(':')) +
-                                 "://...': this build has no PostgreSQL store"});
+  if (is_postgres_url(url)) {
+    auto store = postgres::PgStore::open(url);
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<Store>(std::move(*store));
+  }
   if (auto colon = url.find("://"); colon != std::string::npos)
     return std::unexpected(Error{"database URL scheme '" + url.substr(0, colon) + "' is not known (sqlite:, postgres://)"});
   return open_sqlite(url, opts);

@@ -1,6 +1,7 @@
 // The store interfaces (DESIGN.md §2, §5): what the proxy keeps durably, independent of the
 // engine behind it. `open_store(url)` picks the implementation: "sqlite:PATH" or a bare
-// path (db/sqlite/, the embedded default), later "postgres://..." (db/postgres/). Nothing
+// path (db/sqlite/, the embedded default), or "postgres://..." (db/postgres/, shared by
+// several instances). Nothing
 // outside db/ includes an engine's header or knows which one is in use.
 //
 // Threads: one Store is one connection. Its calls are safe from several threads but run
@@ -166,8 +167,17 @@ struct StoreOptions {
 };
 
 // Opens one connection and applies missing migrations. `url`: "sqlite:PATH", a bare PATH
-// (SQLite; ":memory:" works for tests but is private to the connection), "sqlite::memory:".
-// The parent directory of a SQLite file is created when missing.
+// (SQLite; ":memory:" works for tests but is private to the connection), "sqlite::memory:",
+// or "postgres://user[:password]@host:port/db" (libpq's URI; "postgresql://" too). The parent
+// directory of a SQLite file is created when missing. Errors never show a password.
 std::expected<std::unique_ptr<Store>, Error> open_store(const std::string& url, const StoreOptions& opts = {});
+// The local file a store URL keeps its data in (a SQLite path), or nullopt for a database
+// server or an in-memory store. For files that belong next to the database.
+std::optional<std::string> store_file_of(const std::string& url);
+
+// Whether `url` names the shared store (several instances may use it at once).
+bool is_postgres_url(const std::string& url);
+// The URL as logs may show it: any password replaced by ***.
+std::string redact_store_url(const std::string& url);
 
 }  // namespace switchyard::db

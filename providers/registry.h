@@ -11,12 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
-#include "providers/config_reader.h"
 #include "providers/contract.h"
 
+// Declared only: what includes this header (most of the proxy) need not parse yaml-cpp.
+namespace YAML {
+class Node;
+}
+
 namespace switchyard {
+
+class ConfigReader;  // providers/config_reader.h
 
 struct ProviderCapabilities {
   // The most choices (n) one request may ask of this kind; a provider entry may declare

@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Switchyard needs (only what is missing) and configures the
-# build in ./build. Safe to run repeatedly.
+# build in ./build. Safe to run repeatedly; quiet when there is nothing to do.
+#   setup.sh serve   what serving needs: the libraries, and node/npm for the dashboard bundle
+#                    (the build configured without tests and benchmarks, unless ./build
+#                    is already configured)
+#   setup.sh test    (the default) also the test suite's packages and npm modules, and a
+#                    build with tests, benchmarks and the CUDA backend where the toolkit is
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode="${1:-test}"
+case "$mode" in serve | test) ;; *) echo "usage: setup.sh [serve|test]" >&2; exit 2 ;; esac
 
 packages=(build-essential cmake pkg-config git
-  libcpp-httplib-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev
-  libsqlite3-dev sqlite3 libssl-dev catch2 nodejs npm wrk
-  clang-16 libclang-rt-16-dev zlib1g-dev nginx-light)
+  libcpp-httplib-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
+  nodejs npm zlib1g-dev
+  libpq-dev libhiredis-dev)  # several instances (issue 12): PostgreSQL's and Redis's client libraries
+if [ "$mode" = test ]; then packages+=(catch2 sqlite3 wrk); fi
+# The fuzz targets (scripts/fuzz.sh, issue 16) and the nginx upstream of bench/proxy_overhead.
+if [ "$mode" = test ]; then packages+=(clang-16 libclang-rt-16-dev nginx-light); fi
+if [ "$mode" = test ]; then packages+=(postgresql redis-server); fi  # the servers test_servers.sh starts (issue 12)
+
+# One dpkg-query for all of them: a second start pays milliseconds, not a call per package.
+installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null | awk '/install ok installed/ {print $1}')"
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 # node and npm may come from outside Debian on some machines: then they are not missing.
 if command -v node >/dev/null && command -v npm >/dev/null; then
@@ -23,6 +37,17 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
+
+if [ "$mode" = serve ]; then
+  # Only what serving needs. An existing build folder is kept as it is configured (the
+  # test command's one builds the server just as well).
+  build="${SWITCHYARD_BUILD_DIR:-build}"
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DSWITCHYARD_BUILD_BENCH=OFF >/dev/null
+  fi
+  exit 0
+fi
+
 # Debian's chromium for the dashboard's browser tests, on its own: where it cannot be
 # installed everything else still builds and runs, and the browser test fails saying so.
 if [ ! -x /usr/bin/chromium ]; then
@@ -41,4 +66,6 @@ for dir in tests/e2e tests/browser; do
   fi
 done
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Tests, benchmarks, and the CUDA backend compile-checked wherever the toolkit exists.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON -DSWITCHYARD_BUILD_BENCH=ON \
+  -DSWITCHYARD_CUDA=TOOLKIT >/dev/null

@@ -227,6 +227,18 @@ INSERT INTO usage_rollups SELECT 0, created / 3600000, key_hash, model, provider
   COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), 0, SUM(cost_pico), SUM(status >= 400), SUM(COALESCE(latency_ms, 0)), SUM(latency_ms IS NOT NULL), SUM(generation_ms), SUM(latency_ms IS NOT NULL AND latency_ms <= 100), SUM(latency_ms IS NOT NULL AND latency_ms > 100 AND latency_ms <= 250), SUM(latency_ms IS NOT NULL AND latency_ms > 250 AND latency_ms <= 500), SUM(latency_ms IS NOT NULL AND latency_ms > 500 AND latency_ms <= 1000), SUM(latency_ms IS NOT NULL AND latency_ms > 1000 AND latency_ms <= 2500), SUM(latency_ms IS NOT NULL AND latency_ms > 2500 AND latency_ms <= 5000), SUM(latency_ms IS NOT NULL AND latency_ms > 5000 AND latency_ms <= 10000), SUM(latency_ms > 10000), SUM(generation_ms <= 100), SUM(generation_ms > 100 AND generation_ms <= 250), SUM(generation_ms > 250 AND generation_ms <= 500), SUM(generation_ms > 500 AND generation_ms <= 1000), SUM(generation_ms > 1000 AND generation_ms <= 2500), SUM(generation_ms > 2500 AND generation_ms <= 5000), SUM(generation_ms > 5000 AND generation_ms <= 10000), SUM(generation_ms > 10000)
 FROM usage GROUP BY 2, 3, 4, 5, 6, 7, 8, 9;
 )sql"},
+    // Budget windows shared by several instances (db/shared_state.h). Only a PostgreSQL store
+    // reserves here; the table exists on SQLite too so a version means the same schema.
+    {8, "shared budget windows and change notifications", R"sql(
+CREATE TABLE key_budgets (
+  key_hash      TEXT NOT NULL,
+  window_start  INTEGER NOT NULL,
+  usage_pico    INTEGER NOT NULL DEFAULT 0,
+  reserved_pico INTEGER NOT NULL DEFAULT 0 CHECK (reserved_pico >= 0),
+  updated       INTEGER NOT NULL,
+  PRIMARY KEY (key_hash, window_start)
+) WITHOUT ROWID;
+)sql"},
 };
 
 std::expected<void, Error> apply_one(sqlite3* db, const Migration& m) {

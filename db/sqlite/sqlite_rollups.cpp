@@ -1,6 +1,7 @@
 // The rollup and export part of the SQLite store: rollups (every cube of db/rollups.h)
 // upserted with the rows they sum, grouped reads from the cube that fits, cursor pages of raw
 // rows, retention.
+#include "db/rollup_columns.h"
 #include "db/sqlite/sqlite_rows.h"
 #include "db/sqlite/sqlite_store.h"
 
@@ -8,31 +9,9 @@ namespace switchyard::db::sqlite {
 
 namespace {
 
-// The additive columns, in the order counts_fields() walks a RollupCounts.
-const std::vector<std::string>& count_columns() {
-  static const std::vector<std::string> columns = [] {
-    std::vector<std::string> c = {"requests",  "prompt_tokens",  "completion_tokens", "cached_tokens",
-                                  "reasoning_tokens", "cost_pico", "errors", "latency_ms_sum",
-                                  "latency_count", "generation_ms_sum"};
-    for (const char* prefix : {"lat_", "gen_"})
-      for (size_t i = 0; i < kLatencyBuckets; ++i) c.push_back(prefix + std::to_string(i));
-    return c;
-  }();
-  return columns;
-}
-
-std::vector<int64_t*> counts_fields(RollupCounts& c) {
-  std::vector<int64_t*> f = {&c.requests,  &c.prompt_tokens, &c.completion_tokens, &c.cached_tokens,
-                             &c.reasoning_tokens, &c.cost_pico, &c.errors, &c.latency_ms_sum,
-                             &c.latency_count, &c.generation_ms_sum};
-  for (auto& v : c.latency_hist) f.push_back(&v);
-  for (auto& v : c.generation_hist) f.push_back(&v);
-  return f;
-}
-
 std::string upsert_sql() {
   std::string cols, values, updates;
-  for (const auto& c : count_columns()) {
+  for (const auto& c : rollup_count_columns()) {
     cols += ", " + c;
     values += ", ?";
     updates += std::string(updates.empty() ? "" : ", ") + c + " = " + c + " + excluded." + c;
@@ -42,31 +21,6 @@ std::string upsert_sql() {
          ") ON CONFLICT (cube, period, key_hash, model, provider, upstream_model, app, api, status_class) DO UPDATE SET " +
          updates;
 }
-
-// The column a field reads in the rollups and in the raw rows.
-const char* rollup_column(GroupField f) {
-  switch (f) {
-    case GroupField::key: return "key_hash";
-    case GroupField::model: return "model";
-    case GroupField::provider: return "provider";
-    case GroupField::app: return "app";
-    case GroupField::api: return "api";
-    case GroupField::status: return "status_class";
-  }
-  return "key_hash";
-}
-
-const char* raw_column(GroupField f) {
-  switch (f) {
-    case GroupField::app: return "(CASE WHEN x_title <> '' THEN x_title ELSE http_referer END)";
-    case GroupField::status:
-      return "(CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' WHEN status >= 300 THEN '3xx' ELSE '2xx' END)";
-    default: return rollup_column(f);
-  }
-}
-
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 }  // namespace
 
@@ -78,7 +32,7 @@ std::expected<void, Error> SqliteStore::upsert_rollups_locked(const std::vector<
     st->bind(6, k.upstream_model).bind(7, k.app).bind(8, k.api).bind(9, k.status_class);
     RollupCounts c = counts;
     int i = 10;
-    for (int64_t* v : counts_fields(c)) st->bind(i++, *v);
+    for (int64_t* v : rollup_counts_fields(c)) st->bind(i++, *v);
     DB_TRY(st->run());
   }
   return {};
@@ -90,7 +44,7 @@ std::expected<std::vector<UsageBucket>, Error> SqliteStore::usage_rollups(const 
   std::string groups;
   for (GroupField f : q.group_by) groups += std::string(", ") + rollup_column(f);
   std::string sums;
-  for (const auto& c : count_columns()) sums += ", SUM(" + c + ")";
+  for (const auto& c : rollup_count_columns()) sums += ", SUM(" + c + ")";
   // Grouped by the cube's own periods (integers, cheap); buckets of a coarser granularity are
   // merged below with period_floor, the one calendar for every store.
   std::string sql = "SELECT period" + groups + sums + " FROM usage_rollups WHERE cube = ? AND period >= ? AND period < ?";
@@ -111,7 +65,7 @@ std::expected<std::vector<UsageBucket>, Error> SqliteStore::usage_rollups(const 
     int col = 1;
     for (GroupField f : q.group_by) group[f] = st->col_text(col++);
     RollupCounts counts;
-    for (int64_t* v : counts_fields(counts)) *v = st->col_int(col++);
+    for (int64_t* v : rollup_counts_fields(counts)) *v = st->col_int(col++);
     merged[{start, std::move(group)}].add(counts);
   }
   std::vector<UsageBucket> out;

@@ -1,5 +1,9 @@
 #include "providers/local/kind.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include "providers/config_reader.h"
+
 #include "local_engine/engine.h"
 #include "providers/local/local_provider.h"
 

@@ -63,6 +63,22 @@ std::optional<int64_t> KeyEntry::remaining(int64_t now_ms) const {
   return std::max<int64_t>(0, *limit - b.window_usage);
 }
 
+Error over_budget(int64_t limit, int64_t usage, int64_t reserved, Picodollars worst_case, billing::LimitReset reset) {
+  using billing::usd_string;
+  std::string period = billing::limit_reset_name(reset);
+  std::string message = "API key has reached its credit limit: limit $" + usd_string(Picodollars(limit)) + ", used $" +
+                        usd_string(Picodollars(usage)) + (period.empty() ? "" : " this " + period + " window") +
+                        ", $" + usd_string(Picodollars(reserved)) + " held by requests in flight, and this request may cost up to $" +
+                        usd_string(worst_case);
+  JsonWriter meta;
+  meta.begin_object();
+  meta.field_raw("limit_usd", usd_string(Picodollars(limit))).field_raw("usage_usd", usd_string(Picodollars(usage)));
+  meta.field_raw("reserved_usd", usd_string(Picodollars(reserved)));
+  meta.field_raw("request_reservation_usd", usd_string(worst_case));
+  meta.field("limit_reset", period.empty() ? std::string("never") : period).end_object();
+  return Error{ErrorKind::payment_required, std::move(message), 0, meta.take(), 0};
+}
+
 Result<Picodollars> KeyEntry::reserve(Picodollars worst_case, int64_t now_ms) {
   std::lock_guard lock(mu_);
   roll_window(now_ms);
@@ -72,25 +88,20 @@ Result<Picodollars> KeyEntry::reserve(Picodollars worst_case, int64_t now_ms) {
     reserved_ += worst_case.pico();
     return worst_case;
   }
-  using billing::usd_string;
-  std::string period = billing::limit_reset_name(settings_.limit_reset);
-  std::string message = "API key has reached its credit limit: limit $" + usd_string(Picodollars(limit)) + ", used $" +
-                        usd_string(Picodollars(window_usage_)) + (period.empty() ? "" : " this " + period + " window") +
-                        ", $" + usd_string(Picodollars(reserved_)) + " held by requests in flight, and this request may cost up to $" +
-                        usd_string(worst_case);
-  JsonWriter meta;
-  meta.begin_object();
-  meta.field_raw("limit_usd", usd_string(Picodollars(limit))).field_raw("usage_usd", usd_string(Picodollars(window_usage_)));
-  meta.field_raw("reserved_usd", usd_string(Picodollars(reserved_)));
-  meta.field_raw("request_reservation_usd", usd_string(worst_case));
-  meta.field("limit_reset", period.empty() ? std::string("never") : period).end_object();
-  return fail(ErrorKind::payment_required, std::move(message), meta.take());
+  return std::unexpected(over_budget(limit, window_usage_, reserved_, worst_case, settings_.limit_reset));
 }
 
 void KeyEntry::settle(Picodollars reserved, Picodollars actual, int64_t now_ms) {
   std::lock_guard lock(mu_);
   roll_window(now_ms);
   reserved_ -= reserved.pico();
+  window_usage_ += actual.pico();
+  usage_total_ += actual.pico();
+}
+
+void KeyEntry::record_spend(Picodollars actual, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  roll_window(now_ms);
   window_usage_ += actual.pico();
   usage_total_ += actual.pico();
 }

@@ -42,6 +42,10 @@ struct BudgetView {
   int64_t reserved = 0;      // worst cases of the requests in flight
 };
 
+// The 402 a reservation that does not fit gets, whichever budget refused it.
+Error over_budget(int64_t limit, int64_t usage, int64_t reserved, billing::Picodollars worst_case,
+                  billing::LimitReset reset);
+
 class KeyEntry {
  public:
   // `window_usage`: the key's spend since period_start(settings.limit_reset, now_ms).
@@ -60,6 +64,9 @@ class KeyEntry {
   Result<billing::Picodollars> reserve(billing::Picodollars worst_case, int64_t now_ms);
   // Replaces a reservation by the request's real cost.
   void settle(billing::Picodollars reserved, billing::Picodollars actual, int64_t now_ms);
+  // Adds a cost whose reservation was held elsewhere (the shared budget): the totals this
+  // instance shows stay in step.
+  void record_spend(billing::Picodollars actual, int64_t now_ms);
 
  private:
   void roll_window(int64_t now_ms) const;  // with mu_ held

@@ -11,6 +11,7 @@ namespace {
 constexpr int64_t kWindowMs = 60000;
 
 int seconds_until(int64_t ms) { return static_cast<int>(std::max<int64_t>(1, (ms + 999) / 1000)); }
+}  // namespace
 
 Error over_limit(const std::string& what, int64_t limit, int64_t wait_ms) {
   return Error{ErrorKind::rate_limited,
@@ -24,7 +25,6 @@ Error too_concurrent(int64_t limit) {
                "Too many concurrent requests for this key (at most " + std::to_string(limit) + " at once)", 0,
                "{\"max_concurrent\":" + std::to_string(limit) + "}", 1};
 }
-}  // namespace
 
 std::string reset_duration(int64_t ms) {
   if (ms <= 0) return "0s";

@@ -44,6 +44,7 @@ struct RateAdmission {
   void* state = nullptr;         // the limiter's per-key state (opaque)
   int64_t at_ms = 0;             // when it was admitted
   int64_t tokens_charged = 0;    // its estimate in the token log
+  int64_t ticket = 0;            // a shared limiter's id for it (0: admitted by a local one)
   bool holds_slot = false;       // counted in max_concurrent
   // For the x-ratelimit-* headers (rate_limit_headers); a limit of 0 sends none of its trio.
   int64_t rpm = 0, requests_remaining = 0, requests_reset_ms = 0;
@@ -94,5 +95,10 @@ class LocalRateLimiter final : public RateLimiter {
 
 // OpenAI's reset format: "1s", "59.5s", "6m0s", "120ms".
 std::string reset_duration(int64_t ms);
+
+// The 429s every limiter answers: `what` (requests | tokens) over `limit` per minute, free
+// again in `wait_ms`; too many in flight.
+Error over_limit(const std::string& what, int64_t limit, int64_t wait_ms);
+Error too_concurrent(int64_t limit);
 
 }  // namespace switchyard::proxy

@@ -60,7 +60,10 @@ void read_routing(ConfigReader& r, const Node& n, RoutingConfig& rc) {
 
 void read_rate_limits(ConfigReader& r, const Node& n, RateLimitDefaults& d) {
   if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "rate_limits")) return;
-  r.check_keys(n, "rate_limits", {"rpm", "tpm", "max_concurrent"});
+  r.check_keys(n, "rate_limits", {"rpm", "tpm", "max_concurrent", "redis_url", "redis_failure"});
+  r.string(n, "rate_limits", "redis_url", d.redis_url);
+  std::string failure;
+  if (r.one_of(n, "rate_limits", "redis_failure", failure, {"open", "closed"})) d.redis_fail_open = failure == "open";
   r.integer(n, "rate_limits", "rpm", d.rpm, 0, 1000000000);
   r.integer(n, "rate_limits", "tpm", d.tpm, 0, int64_t{1} << 50);
   r.integer(n, "rate_limits", "max_concurrent", d.max_concurrent, 0, 1000000);
@@ -88,13 +91,22 @@ void read_logging(ConfigReader& r, const Node& n, LoggingConfig& l) {
   if (r.one_of(n, "logging", "format", format, {"text", "json"})) l.json = format == "json";
 }
 
-void read_database(ConfigReader& r, const Node& n, Config& cfg) {
+// `url_env` names an environment variable holding the URL: a PostgreSQL password stays out
+// of config.yaml.
+void read_database(ConfigReader& r, const Node& n, Config& cfg, const LoadConfigOptions& options) {
   if (!n.IsDefined() || n.IsNull() || !r.expect_map(n, "database")) return;
-  r.check_keys(n, "database", {"path", "url", "usage_retention_days"});
+  r.check_keys(n, "database", {"path", "url", "url_env", "usage_retention_days", "max_queued_rows", "spill_path"});
   // `path` is a SQLite file; `url` is any store URL (sqlite:PATH, postgres://...).
   r.string(n, "database", "path", cfg.database_url);
   r.string(n, "database", "url", cfg.database_url);
+  std::string env;
+  if (r.string(n, "database", "url_env", env)) {
+    cfg.database_url = (options.getenv ? options.getenv : env_lookup)(env);
+    if (cfg.database_url.empty()) r.fail("database.url_env", "the name of a set environment variable", n["url_env"]);
+  }
   r.integer(n, "database", "usage_retention_days", cfg.usage_retention_days, 0, 100000);
+  r.integer(n, "database", "max_queued_rows", cfg.database_max_queued_rows, 1, int64_t{1} << 32);
+  r.string(n, "database", "spill_path", cfg.database_spill_path);
 }
 
 // The keys every provider entry has, then the kind's own (providers/registry.h).
@@ -246,7 +258,7 @@ void read_root(ConfigReader& r, const Node& root, const LoadConfigOptions& optio
   read_routing(r, root["routing"], cfg.routing);
   read_rate_limits(r, root["rate_limits"], cfg.rate_limits);
   if (root["server"].IsDefined()) read_server(r, root["server"], cfg.server);
-  read_database(r, root["database"], cfg);
+  read_database(r, root["database"], cfg, options);
   std::vector<ProviderConfig> providers = read_providers(r, root["providers"]);
   read_models(r, root["models"], providers, cfg);
   if (r.ok()) resolve_secrets(std::move(providers), options, cfg);

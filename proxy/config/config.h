@@ -46,6 +46,9 @@ struct RateLimitDefaults {
   int64_t rpm = 0;             // requests per sliding minute
   int64_t tpm = 0;             // prompt + completion tokens per sliding minute
   int64_t max_concurrent = 0;  // requests in flight at once
+  // Shared by every instance when set (redis://host:port); else each instance limits alone.
+  std::string redis_url;
+  bool redis_fail_open = true;  // redis_failure: open (admit, limiting locally) | closed (503)
 };
 
 struct MetricsConfig {
@@ -64,6 +67,10 @@ struct Config {
   ServerConfig server;
   int64_t usage_retention_days = 0;  // raw usage rows kept this long; 0 = forever (rollups always stay)
   std::string database_url = "data/switchyard.db";  // a store URL (db::open_store); a bare path is SQLite
+  // Ledger rows held in memory while the database is away, then spilled to spill_path
+  // ("" = data/ledger-spill-<port>.log next to nothing shared: one file per instance).
+  int64_t database_max_queued_rows = 100000;
+  std::string database_spill_path;
   RoutingConfig routing;
   RateLimitDefaults rate_limits;
   MetricsConfig metrics;

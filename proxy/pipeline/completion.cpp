@@ -70,7 +70,7 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
     ledger.admitted(std::move(*admission));
   }
   if (!settings.limit_pico) return {};
-  auto held = ledger.key()->reserve(worst_case_for(plan, *d.request), s.now_ms());
+  auto held = reserve_budget(s.budget, *ledger.key(), worst_case_for(plan, *d.request), s.now_ms());
   if (!held) return std::unexpected(held.error());
   ledger.hold(*held);
   return {};
@@ -80,7 +80,7 @@ Result<void> admit(const PipelineServices& s, const Drain& d, const RoutePlan& p
 std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& format, const httplib::Request& req,
                                httplib::Response& res) {
   auto ledger = std::make_shared<RequestLedger>(
-      LedgerServices{s.ledger, s.health, s.limiter, s.metrics, s.now_ms, s.access_log}, format.api());
+      LedgerServices{s.ledger, s.health, s.limiter, s.metrics, s.now_ms, s.access_log, s.budget}, format.api());
   auto reject = [&](const Error& e) -> std::shared_ptr<Drain> {
     ledger->finish_error(e);
     send_error(res, e, format.error_body(e));

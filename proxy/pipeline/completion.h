@@ -15,6 +15,7 @@
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/metrics/proxy_metrics.h"
 #include "proxy/pipeline/access_log.h"
+#include "proxy/pipeline/key_budget.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/catalog.h"
 #include "proxy/routing/health.h"
@@ -30,6 +31,7 @@ struct PipelineServices {
   metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // default: real time
   AccessLog* access_log = nullptr;  // nullptr: no access-log lines
+  Budget* budget = nullptr;         // where reservations are held; null: the key table (local)
 };
 
 // A key's own limits where it sets them, the config's defaults elsewhere (0 = none).

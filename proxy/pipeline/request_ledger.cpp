@@ -82,7 +82,7 @@ void RequestLedger::finish(const Outcome& o) {
   if (r.latency_ms) r.generation_ms = r.total_ms - *r.latency_ms;
   const int64_t now = services_.now_ms ? services_.now_ms() : db::now_unix_ms();
   r.created = now;
-  key_->settle(reserved_, o.cost, now);
+  settle_budget(services_.budget, *key_, hold_, o.cost, now);
   if (admission_ && services_.limiter)
     services_.limiter->finish(*admission_, o.usage.prompt_tokens + o.usage.completion_tokens);
   record_health(o);

@@ -25,6 +25,7 @@
 #include "proxy/billing/money.h"
 #include "proxy/metrics/proxy_metrics.h"
 #include "proxy/pipeline/access_log.h"
+#include "proxy/pipeline/key_budget.h"
 #include "proxy/pipeline/response_sink.h"
 #include "proxy/routing/health.h"
 
@@ -37,6 +38,7 @@ struct LedgerServices {
   metrics::ProxyMetrics* metrics = nullptr;
   std::function<int64_t()> now_ms;  // stamps the row; the budget's clock
   AccessLog* access_log = nullptr;  // nullptr: no access-log line
+  Budget* budget = nullptr;         // where the reservation was held; null: the key entry
 };
 
 // How a request ended.
@@ -70,7 +72,7 @@ class RequestLedger {
   // The attempt that yielded the first event; its outcome is recorded at finish().
   void served(const EndpointId& endpoint, const AttemptOutcome& outcome);
   // The key's budget holds `amount` for this request until finish() settles it.
-  void hold(billing::Picodollars amount) { reserved_ = amount; }
+  void hold(BudgetHold hold) { hold_ = hold; }
   // The rate limiter admitted this request; finish() gives it back.
   void admitted(RateAdmission admission) { admission_ = std::move(admission); }
   // Time spent waiting, so the metrics can tell the proxy's own time from the rest.
@@ -93,7 +95,7 @@ class RequestLedger {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::optional<EndpointId> served_;
   AttemptOutcome served_outcome_;
-  billing::Picodollars reserved_;
+  BudgetHold hold_;
   std::optional<RateAdmission> admission_;
   metrics::RequestTimings timings_;
   static int64_t to_ns(std::chrono::steady_clock::duration d) {

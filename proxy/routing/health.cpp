@@ -360,6 +360,7 @@ bool HealthTracker::flush() {
     }
   }
 
+  if (options_.merge_shared) merge_from_store();
   if (t - last_prune_ms_ >= kDayMinutes * kMinuteMs) {
     last_prune_ms_ = t;
     if (auto r = store_->prune_health(t / kMinuteMs - options_.retention_days * kDayMinutes); !r) {
@@ -368,6 +369,30 @@ bool HealthTracker::flush() {
     }
   }
   return ok;
+}
+
+void HealthTracker::merge_from_store() {
+  const int64_t minute = now() / kMinuteMs;
+  auto rows = store_->health_since(minute - kDayMinutes + 1);
+  if (!rows) return log_store_error("health_since", rows.error());
+  for (const db::HealthBucket& b : *rows) {
+    EndpointStats& s = stats_for(EndpointId{b.model, b.provider, b.upstream_model});
+    std::lock_guard lock(s.mu);
+    MinuteCounts merged = from_bucket(b);
+    for (const MinuteCounts& p : s.pending)
+      if (p.minute == b.minute) add_counts(merged, p);  // recorded here, not yet stored
+    merged.minute = b.minute;
+    minute_bucket(s.minutes, b.minute) = merged;
+  }
+  auto circuits = store_->list_circuits();
+  if (!circuits) return log_store_error("list_circuits", circuits.error());
+  for (const db::CircuitState& cs : *circuits) {
+    Circuit& c = circuit_for(EndpointId{"", cs.provider, cs.upstream_model});
+    std::lock_guard lock(c.mu);
+    if (cs.open_until_ms <= c.open_until_ms || c.dirty) continue;  // ours is newer or as long
+    c.open_until_ms = cs.open_until_ms;  // another instance tripped it
+    c.consecutive_failures = std::max(c.consecutive_failures, cs.consecutive_failures);
+  }
 }
 
 void HealthTracker::flush_loop() {

@@ -91,6 +91,11 @@ struct HealthOptions {
   int64_t flush_interval_ms = 10000;    // in-memory minute buckets -> SQLite; <= 0: no flush thread
   int64_t retention_days = 30;
   int64_t probe_timeout_ms = 60000;     // a half-open probe with no recorded outcome is given up
+  // Several instances share the store: after each flush the minute buckets become the stored
+  // ones (every instance's counts) plus this instance's unflushed deltas, and a circuit another
+  // instance opened for longer is adopted. So uptime and circuits are the merge of all
+  // instances, at most one flush interval old (the 30 s window stays this instance's own).
+  bool merge_shared = false;
 };
 
 class HealthTracker {
@@ -135,6 +140,7 @@ class HealthTracker {
   void record_circuit(const EndpointId& id, const AttemptOutcome& outcome, int64_t now);
   bool admit_impl(const EndpointId& id, bool take_probe) const;
   void load();
+  void merge_from_store();
   void flush_loop();
   int64_t now() const { return now_ms_(); }
 

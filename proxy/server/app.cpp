@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "proxy/admin/dashboard_routes.h"
+#include "proxy/auth/redis_rate_limiter.h"
 #include "proxy/admin/routes.h"
 #include "proxy/api/anthropic/routes.h"
 #include "proxy/api/openai/routes.h"
@@ -21,12 +22,13 @@ namespace {
 
 Result<std::unique_ptr<db::Store>> open_store(const std::string& url) {
   auto s = db::open_store(url);
-  if (!s) return fail(ErrorKind::internal, "cannot open database " + url + ": " + s.error().message);
+  if (!s) return fail(ErrorKind::internal, "cannot open database " + db::redact_store_url(url) + ": " + s.error().message);
   return std::move(*s);
 }
 
-HealthOptions health_options(const RoutingConfig& r) {
+HealthOptions health_options(const RoutingConfig& r, bool shared_store) {
   HealthOptions ho;
+  ho.merge_shared = shared_store;
   ho.circuit_failure_threshold = r.circuit_failure_threshold;
   ho.circuit_cooldown_ms = r.circuit_cooldown_ms;
   ho.flush_interval_ms = r.health_flush_interval_ms;
@@ -54,8 +56,16 @@ Result<void> App::open_services() {
   database_url_ = options_.database_url.empty() ? config.database_url : options_.database_url;
   db::LedgerOptions ledger_options;
   ledger_options.usage_retention_ms = config.usage_retention_days * 86'400'000;
+  ledger_options.max_queued_rows = static_cast<size_t>(config.database_max_queued_rows);
+  // A server that can be away needs the spill file; an embedded SQLite file cannot be.
+  ledger_options.spill_path = !config.database_spill_path.empty() ? config.database_spill_path
+                              : db::is_postgres_url(database_url_)
+                                  ? "data/ledger-spill-" + std::to_string(options_.port ? options_.port : config.server.port) + ".log"
+                                  : "";
   auto ledger = db::LedgerWriter::open(database_url_, ledger_options);
-  if (!ledger) return fail(ErrorKind::internal, "cannot open database " + database_url_ + ": " + ledger.error().message);
+  if (!ledger)
+    return fail(ErrorKind::internal,
+                "cannot open database " + db::redact_store_url(database_url_) + ": " + ledger.error().message);
   ledger_ = std::move(*ledger);
   auto reader = open_store(database_url_);
   if (!reader) return std::unexpected(reader.error());
@@ -66,12 +76,12 @@ Result<void> App::open_services() {
   if (auto ok = keys_->load(); !ok) return std::unexpected(ok.error());
   auto health_store = open_store(database_url_);
   if (!health_store) return std::unexpected(health_store.error());
-  health_ = std::make_unique<HealthTracker>(health_options(config.routing), std::move(*health_store));
+  health_ = std::make_unique<HealthTracker>(health_options(config.routing, db::is_postgres_url(database_url_)), std::move(*health_store));
   auto admin_store = open_store(database_url_);
   if (!admin_store) return std::unexpected(admin_store.error());
   admin_store_ = std::move(*admin_store);
   prices_ = std::make_unique<billing::PricingBook>();
-  limiter_ = std::make_unique<LocalRateLimiter>(options_.now_ms);
+  if (auto ok = open_shared_state(); !ok) return std::unexpected(ok.error());
   metrics_ = std::make_unique<metrics::ProxyMetrics>(config.metrics.per_key);
   auto catalog = build(options_.config);
   if (!catalog) return std::unexpected(catalog.error());
@@ -123,7 +133,7 @@ void App::mount_routes() {
   const LoggingConfig& logging = options_.config->logging;  // applies at start-up, not on reload
   if (!options_.quiet && logging.access_log) access_log_ = std::make_unique<AccessLog>(logging.json, options_.access_log_to);
   PipelineServices pipeline{catalog_.get(), keys_.get(), health_.get(), ledger_.get(), limiter_.get(),
-                            metrics_.get(), options_.now_ms, access_log_.get()};
+                            metrics_.get(), options_.now_ms, access_log_.get(), budget_.get()};
   InfoServices info{catalog_.get(), keys_.get(), health_.get(), reader_.get(), ledger_.get(), prices_.get(),
                     options_.now_ms};
   mount_openai_routes(routes_, OpenAiServices{pipeline, info});
@@ -134,6 +144,44 @@ void App::mount_routes() {
   mount_responses_routes(routes_, pipeline);
   mount_health_routes(routes_, [this] { return ready(); });
   mount_metrics_route(routes_, *metrics_, options_.config->metrics.token);
+}
+
+// Several instances on one PostgreSQL store share budgets and hear each other's changes;
+// with rate_limits.redis_url they share rate limits. SQLite: all of it stays in memory.
+Result<void> App::open_shared_state() {
+  const Config& config = *options_.config;
+  const bool shared_store = db::is_postgres_url(database_url_);
+  auto budgets = db::open_shared_budgets(database_url_, 4);
+  if (!budgets) return fail(ErrorKind::internal, "cannot open shared budgets: " + budgets.error().message);
+  if (*budgets) budget_ = std::make_unique<SharedBudget>(std::move(*budgets));
+  auto listener = db::listen_for_changes(database_url_, [this](db::Change c) { on_change(c); });
+  if (!listener) std::fprintf(stderr, "warning: no change notifications (%s): changes made elsewhere apply within the key poll\n",
+                              listener.error().message.c_str());
+  else listener_ = std::move(*listener);
+  if (config.rate_limits.redis_url.empty()) {
+    if (shared_store)
+      std::fprintf(stderr, "rate limits: no rate_limits.redis_url: each instance counts its own requests against the limits\n");
+    limiter_ = std::make_unique<LocalRateLimiter>(options_.now_ms);
+    return {};
+  }
+  auto redis = std::make_unique<RedisRateLimiter>(RedisLimiterOptions{
+      config.rate_limits.redis_url, config.rate_limits.redis_fail_open ? RedisFailure::open : RedisFailure::closed});
+  if (redis->reachable()) std::fprintf(stderr, "rate limits: shared by every instance through Redis\n");
+  limiter_ = std::move(redis);
+  return {};
+}
+
+// Runs on the listener's thread; both reads are what the 1 s poll would do, sooner.
+void App::on_change(db::Change change) {
+  if (change == db::Change::keys && keys_) keys_->poll_changes();
+  if (change == db::Change::prices) refresh_prices();
+}
+
+void App::refresh_prices() {
+  if (!admin_store_ || !prices_) return;
+  auto rows = admin_store_->prices_after(prices_->last_id());
+  if (!rows) return;  // the store is away: the listener reports again once it reconnects
+  for (const auto& row : *rows) prices_->add(row);
 }
 
 App::~App() { stop(); }
@@ -151,6 +199,7 @@ void App::serve() { server_.serve(); }
 void App::stop() {
   if (stopped_.exchange(true)) return;
   server_.shutdown();  // waits for requests in flight: their rows are queued before the ledger stops
+  listener_.reset();  // no reload may run against services being stopped
   if (ledger_) ledger_->stop();  // writes everything queued
   if (health_) health_->flush();
 }

@@ -12,12 +12,14 @@
 #include <string>
 
 #include "db/ledger_writer.h"
+#include "db/shared_state.h"
 #include "db/store.h"
 #include "proxy/auth/key_table.h"
 #include "proxy/auth/rate_limiter.h"
 #include "proxy/billing/pricing_book.h"
 #include "proxy/metrics/proxy_metrics.h"
 #include "proxy/pipeline/access_log.h"
+#include "proxy/pipeline/key_budget.h"
 #include "proxy/config/config.h"
 #include "proxy/http/route_table.h"
 #include "proxy/routing/catalog.h"
@@ -34,6 +36,7 @@ struct AppOptions {
   std::FILE* access_log_to = stderr;  // where access log lines go (tests: a file)
   std::function<int64_t()> now_ms;    // the clock for budgets, rate limits, prices (tests); default real
   int64_t key_poll_interval_ms = 1000;  // how soon key changes made elsewhere apply
+  int port = 0;  // the port it will serve on, when known: names its default ledger spill file
 };
 
 class App {
@@ -70,6 +73,9 @@ class App {
  private:
   App() = default;
   Result<void> open_services();
+  Result<void> open_shared_state();  // shared budgets, change listener, rate limiter
+  void on_change(db::Change change);  // a change another instance committed
+  void refresh_prices();
   Result<std::shared_ptr<const Catalog>> build(std::shared_ptr<const Config> config);
   int64_t now() const { return options_.now_ms(); }
   void configure_server();
@@ -84,6 +90,8 @@ class App {
   std::unique_ptr<db::Store> admin_store_;  // admin writes (keys, prices, audit)
   std::unique_ptr<billing::PricingBook> prices_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Budget> budget_;                // null: reservations held in the key table
+  std::unique_ptr<db::ChangeListener> listener_;  // null: changes arrive by the key poll alone
   std::unique_ptr<metrics::ProxyMetrics> metrics_;
   std::unique_ptr<AccessLog> access_log_;  // nullptr: --quiet or logging.access_log: false
   std::unique_ptr<CatalogHolder> catalog_;

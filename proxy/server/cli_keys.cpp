@@ -152,7 +152,7 @@ int keys_main(int argc, char** argv) {
   auto url = db_url_from(a);
   if (!url) return die(url.error().message);
   auto store = db::open_store(*url);
-  if (!store) return die("cannot open database " + *url + ": " + store.error().message);
+  if (!store) return die("cannot open database " + db::redact_store_url(*url) + ": " + store.error().message);
   const std::string& verb = a.positional[0];
   if (verb == "create") return create(**store, a);
   if (verb == "list") return list(**store, a);

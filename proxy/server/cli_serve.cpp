@@ -15,6 +15,7 @@
 #include "proxy/server/app.h"
 #include "proxy/server/cli.h"
 #include "proxy/server/cli_args.h"
+#include "proxy/server/demo_key.h"
 #include "tools/make_demo_model.h"
 
 namespace switchyard::proxy::cli {
@@ -33,7 +34,8 @@ const char* kDemoUsage =
     "usage: switchyard demo --config FILE [--host H] [--port N] [--db PATH] [--quiet]\n"
     "\n"
     "Like serve, but first writes the local provider's demo model if its file is missing\n"
-    "and creates a fresh API key named 'demo', printed once.\n";
+    "and creates an API key named 'demo' (kept in demo-key next to the database, reused by\n"
+    "later starts while it is enabled), printed with a curl line to try.\n";
 
 bool parse_port(const std::string& s, int& port) {
   char* end = nullptr;
@@ -125,17 +127,18 @@ int serve_main(int argc, char** argv, bool demo) {
   opts.config = *config;
   if (auto* db = a.get("db")) opts.database_url = *db;
   opts.quiet = a.has("quiet");
+  opts.port = port;
   auto app = App::create(opts);
   if (!app) return die(app.error().message);
 
   std::string demo_key;
   if (demo) {
-    std::string path = opts.database_url.empty() ? (*config)->database_url : opts.database_url;
-    auto store = db::open_store(path);
-    if (!store) return die("cannot open database " + path + ": " + store.error().message);
-    auto created = (*store)->create_key("demo");
-    if (!created) return die("cannot create the demo key: " + created.error().message);
-    demo_key = created->key;
+    std::string url = opts.database_url.empty() ? (*config)->database_url : opts.database_url;
+    auto store = db::open_store(url);
+    if (!store) return die("cannot open database " + db::redact_store_url(url) + ": " + store.error().message);
+    auto key = ensure_demo_key(**store, demo_key_path(url));
+    if (!key) return die(key.error());
+    demo_key = *key;
   }
 
   auto bound = (*app)->bind(host, port);

@@ -149,7 +149,7 @@ int usage_main(int argc, char** argv, bool raw_rows) {
   auto url = db_url_from(a);
   if (!url) return die(url.error().message);
   auto store = db::open_store(*url);
-  if (!store) return die("cannot open database " + *url + ": " + store.error().message);
+  if (!store) return die("cannot open database " + db::redact_store_url(*url) + ": " + store.error().message);
   return raw_rows ? export_rows(**store, *o) : usage(**store, *o);
 }
 

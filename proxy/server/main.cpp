@@ -15,14 +15,14 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  serve            serve the API with a config file\n"
-    "  demo             create the demo model if missing, a fresh demo key, then serve\n"
+    "  demo             create the demo model if missing and the demo key (reused), then serve\n"
     "  keys             create, list, show, update, disable, enable or delete API keys\n"
     "  usage            usage sums per period and group, from the database\n"
     "  export           every raw usage row (with attempts), from the database\n"
     "  make-demo-model  write a small random-weight Mixtral GGUF\n"
     "  generate         run the local engine on one prompt\n"
     "\n"
-    "Run 'switchyard <command> --help' for a command's options.\n";
+    "Run 'switchyard <command> --help' for a command's options; 'switchyard --version'.\n";
 
 }  // namespace
 
@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "-V" || cmd == "version") {
+    std::printf("switchyard %s (%s)\n", SWITCHYARD_VERSION, SWITCHYARD_BUILD_FEATURES);
     return 0;
   }
   if (cmd == "serve") return switchyard::proxy::cli::serve_main(argc, argv, false);

@@ -7,9 +7,9 @@ namespace switchyard::proxy::anthropic::parse_detail {
 
 namespace {
 
-using simdjson::dom::object;
+using JsonObject = simdjson::dom::object;  // not `object`: files share unity batches
 
-Result<std::string_view> required_string(object o, std::string_view key, const std::string& path) {
+Result<std::string_view> required_string(JsonObject o, std::string_view key, const std::string& path) {
   auto e = member(o, key);
   if (!e) return invalid(key_path(path, key), "a non-empty string", "nothing");
   return non_empty_string(*e, key_path(path, key));
@@ -22,14 +22,14 @@ void append_text(Turn& turn, std::string_view text) {
   turn.have_text = true;
 }
 
-Result<std::string_view> text_of(object block, const std::string& path) {
+Result<std::string_view> text_of(JsonObject block, const std::string& path) {
   auto text = member(block, "text");
   if (!text) return invalid(key_path(path, "text"), "a string", "nothing");
   return string(*text, key_path(path, "text"));
 }
 
 // Closes a part with the block's cache_control (an object, kept for providers that cache).
-Result<std::string> end_part(JsonWriter& w, object block, const std::string& path) {
+Result<std::string> end_part(JsonWriter& w, JsonObject block, const std::string& path) {
   if (auto cc = member(block, "cache_control")) {
     NORM_CHECK(json_fields::object(*cc, key_path(path, "cache_control")));
     w.field_raw("cache_control", simdjson::minify(*cc));
@@ -38,7 +38,7 @@ Result<std::string> end_part(JsonWriter& w, object block, const std::string& pat
 }
 
 // source {type: base64, media_type, data} -> a data: URL; {type: url, url} -> the URL.
-Result<std::string> image_url(object block, const std::string& path) {
+Result<std::string> image_url(JsonObject block, const std::string& path) {
   std::string source_path = key_path(path, "source");
   auto source = member(block, "source");
   if (!source) return invalid(source_path, "an object with type base64 or url", "nothing");
@@ -61,14 +61,14 @@ Result<std::string> image_url(object block, const std::string& path) {
   return url;
 }
 
-Result<std::string> image_part(object block, const std::string& path) {
+Result<std::string> image_part(JsonObject block, const std::string& path) {
   NORM_TRY(url, image_url(block, path));
   JsonWriter w;
   w.begin_object().field("type", "image_url").key("image_url").begin_object().field("url", url).end_object();
   return end_part(w, block, path);
 }
 
-Result<std::string_view> block_type(object block, const std::string& path,
+Result<std::string_view> block_type(JsonObject block, const std::string& path,
                                     std::initializer_list<std::string_view> allowed) {
   std::string type_path = key_path(path, "type");
   auto type = member(block, "type");
@@ -78,7 +78,7 @@ Result<std::string_view> block_type(object block, const std::string& path,
   return invalid(type_path, expected, "nothing");
 }
 
-Status parse_tool_use(object block, const std::string& path, Turn& turn) {
+Status parse_tool_use(JsonObject block, const std::string& path, Turn& turn) {
   NORM_TRY(id, required_string(block, "id", path));
   NORM_TRY(name, required_string(block, "name", path));
   std::string input_path = key_path(path, "input");
@@ -90,7 +90,7 @@ Status parse_tool_use(object block, const std::string& path, Turn& turn) {
 }
 
 // content: a string, or text and image blocks; images go on to the turn's user message.
-Status parse_tool_result(object block, const std::string& path, Turn& turn) {
+Status parse_tool_result(JsonObject block, const std::string& path, Turn& turn) {
   NORM_TRY(id, required_string(block, "tool_use_id", path));
   Message tool;
   tool.role = "tool";
@@ -128,7 +128,7 @@ Status parse_tool_result(object block, const std::string& path, Turn& turn) {
 
 }  // namespace
 
-Status add_text_block(object block, const std::string& path, Turn& turn) {
+Status add_text_block(JsonObject block, const std::string& path, Turn& turn) {
   NORM_TRY(text, text_of(block, path));
   JsonWriter w;
   w.begin_object().field("type", "text").field("text", text);

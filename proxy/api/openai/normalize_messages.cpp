@@ -5,7 +5,7 @@ namespace switchyard::proxy::normalize_detail {
 
 namespace {
 
-using simdjson::dom::object;
+using JsonObject = simdjson::dom::object;  // not `object`: files share unity batches
 
 // One content part. Non-text parts are only checked for their shape; they travel on in
 // Message::content_json untouched.

@@ -9,13 +9,13 @@ namespace switchyard::proxy::responses_detail {
 
 namespace {
 
-using simdjson::dom::object;
+using JsonObject = simdjson::dom::object;  // not `object`: files share unity batches
 
 constexpr size_t kMaxItems = 10000;  // as many as chat takes messages
 
 // input_image -> {"type":"image_url","image_url":{"url","detail"}}; files are not stored
 // here, so only image_url (an https or data: URL) can name the image.
-Status write_image_part(object fields, const std::string& path, JsonWriter& parts) {
+Status write_image_part(JsonObject fields, const std::string& path, JsonWriter& parts) {
   auto url = member(fields, "image_url");
   if (!url && member(fields, "file_id"))
     return invalid_message(key_path(path, "file_id"),
@@ -80,7 +80,7 @@ Status parse_content(element content, const std::string& path, bool images, Mess
   return {};
 }
 
-Status parse_message_item(object fields, const std::string& path, Context& c) {
+Status parse_message_item(JsonObject fields, const std::string& path, Context& c) {
   std::string role_path = key_path(path, "role");
   NORM_TRY(role_element, required(fields, "role", role_path, "one of user, assistant, system, developer"));
   NORM_TRY(role, one_of(role_element, role_path, {"user", "assistant", "system", "developer"}));
@@ -93,14 +93,14 @@ Status parse_message_item(object fields, const std::string& path, Context& c) {
   return {};
 }
 
-Result<std::string_view> call_id(object fields, const std::string& id_path) {
+Result<std::string_view> call_id(JsonObject fields, const std::string& id_path) {
   NORM_TRY(id, required(fields, "call_id", id_path, "a non-empty string"));
   return non_empty_string(id, id_path);
 }
 
 // Consecutive calls are one assistant turn with several tool_calls; a call right after an
 // assistant message joins it (a replayed output: the text, then the calls it made).
-Status parse_function_call_item(object fields, const std::string& path, Context& c) {
+Status parse_function_call_item(JsonObject fields, const std::string& path, Context& c) {
   ToolCall call;
   std::string id_path = key_path(path, "call_id");
   NORM_TRY(id, call_id(fields, id_path));
@@ -126,7 +126,7 @@ Status parse_function_call_item(object fields, const std::string& path, Context&
   return {};
 }
 
-Status parse_function_call_output_item(object fields, const std::string& path, Context& c) {
+Status parse_function_call_output_item(JsonObject fields, const std::string& path, Context& c) {
   std::string id_path = key_path(path, "call_id");
   NORM_TRY(id, call_id(fields, id_path));
   if (!c.call_ids.contains(std::string(id)))
@@ -141,7 +141,7 @@ Status parse_function_call_output_item(object fields, const std::string& path, C
   return {};
 }
 
-using ItemParser = Status (*)(object, const std::string&, Context&);
+using ItemParser = Status (*)(JsonObject, const std::string&, Context&);
 
 Status parse_item(element item, const std::string& path, Context& c) {
   static const std::unordered_map<std::string_view, ItemParser> parsers = {

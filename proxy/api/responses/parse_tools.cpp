@@ -7,11 +7,11 @@ namespace switchyard::proxy::responses_detail {
 
 namespace {
 
-using simdjson::dom::object;
+using JsonObject = simdjson::dom::object;  // not `object`: files share unity batches
 
 // Copies an optional member to `w` once `check` (a json_fields getter) accepts it.
 template <class Check>
-Status copy_member(object fields, std::string_view key, const std::string& path, Check check, JsonWriter& w) {
+Status copy_member(JsonObject fields, std::string_view key, const std::string& path, Check check, JsonWriter& w) {
   auto value = member(fields, key);
   if (!value) return {};
   NORM_TRY(checked, check(*value, path));
@@ -46,7 +46,7 @@ Status write_function_tool(element tool, const std::string& path, Context& c, Js
 
 // {type:"json_schema", name, schema, strict, description} -> chat's
 // {"type":"json_schema","json_schema":{"name","description","schema","strict"}}.
-Result<std::string> json_schema_format(object fields) {
+Result<std::string> json_schema_format(JsonObject fields) {
   // The format's name follows the same rule as a function name.
   NORM_TRY(name, function_name(member(fields, "name"), "text.format.name"));
   NORM_TRY(schema, required(fields, "schema", "text.format.schema", "an object (a JSON Schema)"));
@@ -91,7 +91,7 @@ Status parse_tool_choice(element e, Context& c) {
     return {};
   }
   if (!e.is_object()) return invalid("tool_choice", kExpected, type_name(e));
-  object fields = e.get_object().value_unsafe();
+  JsonObject fields = e.get_object().value_unsafe();
   NORM_TRY(type, required(fields, "type", "tool_choice.type", "one of function"));
   NORM_CHECK(one_of(type, "tool_choice.type", {"function"}));
   NORM_TRY(name, function_name(member(fields, "name"), "tool_choice.name"));

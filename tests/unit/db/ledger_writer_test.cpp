@@ -18,7 +18,7 @@ std::string key_for(int i) { return std::string(64, static_cast<char>('a' + i));
 }  // namespace
 
 TEST_CASE("records pushed from many threads are all written with exact sums", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   constexpr int kThreads = 4, kPerThread = 500;
@@ -54,7 +54,7 @@ TEST_CASE("records pushed from many threads are all written with exact sums", "[
 }
 
 TEST_CASE("flush waits only for what was pushed and can be called repeatedly", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   (*writer)->flush();  // nothing pushed: returns at once
@@ -70,7 +70,7 @@ TEST_CASE("flush waits only for what was pushed and can be called repeatedly", "
 }
 
 TEST_CASE("the destructor writes everything still queued", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   {
     auto writer = LedgerWriter::open(tmp.path());
     REQUIRE(writer.has_value());
@@ -82,7 +82,7 @@ TEST_CASE("the destructor writes everything still queued", "[db][ledger]") {
 }
 
 TEST_CASE("push after stop is written, not dropped", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   (*writer)->push(sample_usage("gen-before", key_for(0), 1));
@@ -97,7 +97,7 @@ TEST_CASE("push after stop is written, not dropped", "[db][ledger]") {
 }
 
 TEST_CASE("push stamps a missing created time", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   UsageRecord r = sample_usage("gen-stamp", key_for(0), 1, /*created=*/0);
@@ -119,7 +119,7 @@ TEST_CASE("push stamps a missing created time", "[db][ledger]") {
 // cost, which a CHECK rejects) aborts the batch; the writer retries once, then writes the
 // batch row by row so only the bad row is lost, reported on stderr and in stats.
 TEST_CASE("bad records never crash the writer or cost the other rows", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto writer = LedgerWriter::open(tmp.path());
   REQUIRE(writer.has_value());
   LedgerWriter& w = **writer;
@@ -161,7 +161,7 @@ TEST_CASE("bad records never crash the writer or cost the other rows", "[db][led
 }
 
 TEST_CASE("small max_batch splits a backlog into several transactions", "[db][ledger]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   LedgerOptions opts;
   opts.max_batch = 7;
   auto writer = LedgerWriter::open(tmp.path(), opts);

@@ -128,7 +128,7 @@ Sums cube_sums(Store& s, Granularity g, const std::vector<GroupField>& by) {
 
 TEST_CASE("rollups equal the raw sums after a random workload with duplicates", "[db][rollups]") {
   const int seed = GENERATE(1, 2, 3);
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto s = std::move(*open_store(tmp.path()));
   std::mt19937_64 rng(seed);
   int n = 0;
@@ -168,7 +168,7 @@ TEST_CASE("rollups equal the raw sums after a random workload with duplicates", 
 }
 
 TEST_CASE("a failed batch leaves rollups untouched and the row-by-row retry keeps them exact", "[db][rollups]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   std::mt19937_64 rng(7);
   std::vector<UsageRecord> batch;
   for (int i = 0; i < 50; ++i) batch.push_back(random_record(rng, i));
@@ -191,7 +191,7 @@ TEST_CASE("a failed batch leaves rollups untouched and the row-by-row retry keep
 }
 
 TEST_CASE("a writer killed between and inside batches leaves rollups equal to its rows", "[db][rollups]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   REQUIRE(open_store(tmp.path()));
   int ready[2];
   REQUIRE(pipe(ready) == 0);
@@ -223,7 +223,8 @@ TEST_CASE("a writer killed between and inside batches leaves rollups equal to it
 }
 
 TEST_CASE("rollups group by any field, filter, and bucket by UTC hour, day, Monday week and month", "[db][rollups]") {
-  auto s = std::move(*open_store(":memory:"));
+  FOR_EACH_STORE(tmp);
+  auto s = std::move(*open_store(tmp.path()));
   auto row = [](const char* id, const char* iso, const char* model, int64_t cost) {
     UsageRecord r;
     r.generation_id = id;
@@ -264,7 +265,7 @@ TEST_CASE("rollups group by any field, filter, and bucket by UTC hour, day, Mond
 }
 
 TEST_CASE("export pages walk every matching raw row once, and retention keeps the rollups", "[db][rollups]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   auto s = std::move(*open_store(tmp.path()));
   std::mt19937_64 rng(5);
   std::vector<UsageRecord> rows;

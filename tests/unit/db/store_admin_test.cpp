@@ -10,8 +10,8 @@ using switchyard::db::testing::sample_usage;
 
 namespace {
 
-std::unique_ptr<Store> memory_store() {
-  auto s = open_store(":memory:");
+std::unique_ptr<Store> store_at(const switchyard::testing::TestStoreUrl& tmp) {
+  auto s = open_store(tmp.path());
   REQUIRE(s.has_value());
   return std::move(*s);
 }
@@ -21,7 +21,8 @@ AuditEntry audit(const std::string& action) { return AuditEntry{0, 0, "admin-lab
 }  // namespace
 
 TEST_CASE("a key is created with every operator field and its audit row", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   NewKey k{"svc", 3'000'000'000'000, "weekly", 1'900'000'000'000, false, 60, 1000, 4};
   AuditEntry a = audit("key.create");
   auto created = s->create_key(k, &a);
@@ -43,7 +44,8 @@ TEST_CASE("a key is created with every operator field and its audit row", "[db][
 }
 
 TEST_CASE("a patch changes only what it sets, and clears with an inner nullopt", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   auto k = s->create_key(NewKey{"a", 100, "daily", std::nullopt, false, 10, std::nullopt, std::nullopt}).value();
   KeyPatch p;
   p.name = "renamed";
@@ -61,7 +63,8 @@ TEST_CASE("a patch changes only what it sets, and clears with an inner nullopt",
 }
 
 TEST_CASE("a failed change writes neither the change nor its audit row", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   auto k = s->create_key("a").value();
   KeyPatch bad;
   bad.name = "new-name";
@@ -80,7 +83,8 @@ TEST_CASE("a failed change writes neither the change nor its audit row", "[db][k
 }
 
 TEST_CASE("deleted keys stay as rows, leave the listings and cannot be changed", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   auto a = s->create_key("a").value();
   auto b = s->create_key("b").value();
   REQUIRE(s->set_key_disabled(b.row.key_hash, true).value());
@@ -98,7 +102,8 @@ TEST_CASE("deleted keys stay as rows, leave the listings and cannot be changed",
 }
 
 TEST_CASE("keys changed since a time are what a running server polls for", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   auto a = s->create_key("a").value();
   auto later = a.row.updated + 1;
   CHECK(s->keys_changed_since(later).value().empty());
@@ -110,7 +115,8 @@ TEST_CASE("keys changed since a time are what a running server polls for", "[db]
 }
 
 TEST_CASE("spend per key in a window", "[db][keys][admin]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   const std::string k1(64, 'a'), k2(64, 'b');
   REQUIRE(s->insert_usage_batch({sample_usage("g1", k1, 10, 1000), sample_usage("g2", k1, 20, 2000),
                                  sample_usage("g3", k2, 40, 3000)}));
@@ -123,7 +129,8 @@ TEST_CASE("spend per key in a window", "[db][keys][admin]") {
 }
 
 TEST_CASE("prices are only added, and come back in order after an id", "[db][pricing]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   PriceRow p{0, "m/x", "prov", "up", 650000, 700000, 0, 65000, std::nullopt, 0, 0, "config", ""};
   auto first = s->add_price(p).value();
   CHECK(first.id > 0);
@@ -148,7 +155,8 @@ TEST_CASE("prices are only added, and come back in order after an id", "[db][pri
 }
 
 TEST_CASE("the audit log lists newest first, paged", "[db][audit]") {
-  auto s = memory_store();
+  FOR_EACH_STORE(tmp);
+  auto s = store_at(tmp);
   for (int i = 0; i < 5; ++i) REQUIRE(s->append_audit(AuditEntry{0, 0, "cli", "key.update", std::to_string(i), "{}"}));
   auto page = s->list_audit(AuditQuery{1, 2}).value();
   REQUIRE(page.size() == 2);

@@ -15,7 +15,7 @@ const std::string kHash(64, 'a');
 }
 
 TEST_CASE("get_generation returns every field as written", "[db]") {
-  TempDb tmp;
+  FOR_EACH_STORE(tmp);
   UsageRecord r;
   r.generation_id = "gen-roundtrip";
   r.key_hash = kHash;
@@ -71,7 +71,8 @@ TEST_CASE("get_generation returns every field as written", "[db]") {
 }
 
 TEST_CASE("a duplicate generation id is skipped without losing the rest of the batch", "[db]") {
-  auto store = open_store(":memory:");
+  FOR_EACH_STORE(tmp);
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   Store& s = **store;
   REQUIRE(s.insert_usage_batch({sample_usage("gen-1", kHash, 10)}));
@@ -85,19 +86,21 @@ TEST_CASE("a duplicate generation id is skipped without losing the rest of the b
 }
 
 TEST_CASE("a bad row fails its whole batch as an error value", "[db]") {
-  auto store = open_store(":memory:");
+  FOR_EACH_STORE(tmp);
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   Store& s = **store;
   auto res = s.insert_usage_batch({sample_usage("gen-ok", kHash, 1), sample_usage("gen-bad", kHash, -5)});
   REQUIRE_FALSE(res.has_value());
-  CHECK(res.error().message.find("CHECK") != std::string::npos);
+  CHECK(res.error().message.find("cost_pico") != std::string::npos);  // names the rule it broke
   CHECK(res.error().code == ErrorCode::constraint);
   CHECK_FALSE(s.get_generation("gen-ok").value().has_value());  // rolled back together
   CHECK(s.insert_usage_batch({sample_usage("gen-ok", kHash, 1)}).value().inserted == 1);  // still usable
 }
 
 TEST_CASE("activity returns a time range, oldest first, optionally per key", "[db]") {
-  auto store = open_store(":memory:");
+  FOR_EACH_STORE(tmp);
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   Store& s = **store;
   const std::string other(64, 'b');
@@ -121,7 +124,8 @@ TEST_CASE("activity returns a time range, oldest first, optionally per key", "[d
 }
 
 TEST_CASE("health buckets add up across upserts", "[db]") {
-  auto store = open_store(":memory:");
+  FOR_EACH_STORE(tmp);
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   Store& s = **store;
   HealthBucket b{"deepinfra", "llama", "Llama-3.1-8B", 1000, 3, 1, 300, 2, 50, 900, {1, 2, 0}};
@@ -152,7 +156,8 @@ TEST_CASE("health buckets add up across upserts", "[db]") {
 }
 
 TEST_CASE("circuit state is stored per endpoint and replaced on put", "[db]") {
-  auto store = open_store(":memory:");
+  FOR_EACH_STORE(tmp);
+  auto store = open_store(tmp.path());
   REQUIRE(store.has_value());
   Store& s = **store;
   CHECK_FALSE(s.get_circuit("p", "m").value().has_value());

@@ -9,6 +9,16 @@
 #include <string>
 
 #include "db/records.h"
+#include "support/test_servers.h"
+
+// Runs the enclosing test once per store implementation: SQLite, and PostgreSQL when the
+// test server is configured (SWITCHYARD_TEST_PG_URL; unreachable = a failure, not a skip).
+// Declares `tmp`, a fresh store whose path() is its URL.
+#define FOR_EACH_STORE(tmp)                                                                        \
+  const std::string store_backend_ = GENERATE(from_range(::switchyard::testing::store_backends())); \
+  INFO("store: " << store_backend_);                                                               \
+  ::switchyard::testing::TestStoreUrl tmp(store_backend_);                                         \
+  REQUIRE(tmp.error() == "")
 
 namespace switchyard::db::testing {
 

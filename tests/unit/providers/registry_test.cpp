@@ -3,6 +3,10 @@
 
 #include "providers/registry.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include "providers/config_reader.h"
+
 using namespace switchyard;
 
 TEST_CASE("every kind is found by name and says what it honours", "[providers][registry]") {
