@@ -58,18 +58,34 @@ function startRunCommand() {
   running.add(proc);
   return new Promise((ok, fail) => {
     let out = '';
+    const timer = setTimeout(() => fail(new Error(`run.sh did not serve within 120 s:\n${out}`)), 120000);
     proc.stdout.on('data', (d) => {
       out += d;
+      proc.outText = out;
       const m = out.match(/listening on (http:\/\/\S+)\ndemo API key: (\S+)\ntry: curl [^\n]*\n/);
-      if (m) ok({ proc, out, url: m[1], key: m[2] });
+      if (m) {
+        clearTimeout(timer);
+        ok({ proc, out, url: m[1], key: m[2] });
+      }
     });
     proc.on('exit', (code) => fail(new Error(`run.sh exited with ${code} before serving:\n${out}`)));
   });
 }
 
+// SIGINT, as Ctrl-C: the server stops after writing its usage rows.
 function stop(proc) {
-  return new Promise((ok) => {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      let stacks = '';
+      try {
+        stacks = execFileSync('gdb', ['-p', String(proc.pid), '-batch', '-ex', 'thread apply all bt'], { timeout: 30000 }).toString();
+      } catch (e) {
+        stacks = `(no stacks: ${e.message})`;
+      }
+      fail(new Error(`the server did not stop within 60 s of SIGINT:\n${proc.outText}\n${stacks}`));
+    }, 60000);
     proc.on('exit', () => {
+      clearTimeout(timer);
       running.delete(proc);
       ok();
     });
@@ -124,6 +140,7 @@ test('the run command serves, the curl block and the SDK block answer, a second 
 
   const curl = execFileSync('bash', ['-c', localize(curlBlock.body, first.url)], {
     env: { ...process.env, KEY: first.key },
+    timeout: 60000,
   }).toString();
   const reply = JSON.parse(curl);
   assert.equal(reply.object, 'chat.completion');
@@ -135,7 +152,7 @@ test('the run command serves, the curl block and the SDK block answer, a second 
   const file = join(root, 'tests/e2e', `.readme-hello-${process.pid}.mjs`);
   writeFileSync(file, localize(sdkBlock.body, first.url));
   try {
-    const printed = execFileSync(process.execPath, [file], { env: { ...process.env, KEY: first.key } }).toString();
+    const printed = execFileSync(process.execPath, [file], { env: { ...process.env, KEY: first.key }, timeout: 60000 }).toString();
     // It exits 0 only when the call succeeded; the reply (random-weight text) is its output.
     assert.ok(printed.endsWith('\n'), 'the SDK block printed the reply');
   } finally {
