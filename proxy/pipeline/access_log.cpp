@@ -2,7 +2,8 @@
 
 #include <ctime>
 
-#include "providers/json_writer.h"
+#include "providers/json_writer.h"  // strings made valid UTF-8 there
+#include "proxy/http/log_text.h"
 #include "proxy/billing/money.h"
 
 namespace switchyard::proxy {
@@ -21,47 +22,18 @@ std::string iso_time(int64_t unix_ms) {
 
 const std::string& app_of(const db::UsageRecord& r) { return r.x_title.empty() ? r.http_referer : r.x_title; }
 
-// Bytes outside printable ASCII are escaped (\n, \t, \xNN), so a value is always one line
-// and valid in any encoding; a value with spaces, quotes or '=' is quoted.
+// One line per value: escape_log_text (the one escaping of every log line) turns control
+// bytes and invalid UTF-8 into \n, \xNN...; a value with spaces, quotes or '=' is quoted.
 std::string text_value(const std::string& v) {
   if (v.empty()) return "-";
-  bool quote = false;
-  std::string out;
-  for (unsigned char c : v) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (c < 0x20 || c >= 0x7f) {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else {
-      if (c == ' ' || c == '"' || c == '=' || c == '\\') quote = true;
-      if (c == '"' || c == '\\') out += '\\';
-      out += static_cast<char>(c);
-    }
+  std::string escaped = escape_log_text(v);
+  if (escaped.find_first_of(" \"=") == std::string::npos) return escaped;
+  std::string out = "\"";
+  for (char c : escaped) {
+    if (c == '"') out += '\\';
+    out += c;
   }
-  return quote ? "\"" + out + "\"" : out;
-}
-
-// JSON strings must be valid UTF-8: bytes that are not become U+FFFD.
-std::string valid_utf8(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
-    if (ok && len > 1 && c < 0xc2) ok = false;  // overlong 2-byte forms
-    if (!ok) {
-      out += "\xef\xbf\xbd";
-      ++i;
-      continue;
-    }
-    out.append(s, i, len);
-    i += len;
-  }
-  return out;
+  return out + "\"";
 }
 
 }  // namespace
@@ -86,17 +58,17 @@ std::string format_access_text(const db::UsageRecord& r, const AccessContext& ct
 std::string format_access_json(const db::UsageRecord& r, const AccessContext& ctx) {
   JsonWriter w;
   w.begin_object();
-  w.field("time", iso_time(r.created)).field("generation_id", valid_utf8(r.generation_id));
-  w.field("status", r.status).field("key", valid_utf8(ctx.key_name)).field("app", valid_utf8(app_of(r)));
-  w.field("client_ip", valid_utf8(ctx.client_ip)).field("api", valid_utf8(r.api)).field("model", valid_utf8(r.model));
-  w.field("provider", valid_utf8(r.provider)).field("upstream_model", valid_utf8(r.upstream_model));
+  w.field("time", iso_time(r.created)).field("generation_id", r.generation_id);
+  w.field("status", r.status).field("key", ctx.key_name).field("app", app_of(r));
+  w.field("client_ip", ctx.client_ip).field("api", r.api).field("model", r.model);
+  w.field("provider", r.provider).field("upstream_model", r.upstream_model);
   w.field("prompt_tokens", r.prompt_tokens).field("completion_tokens", r.completion_tokens);
   w.key("cost").raw(billing::usd_string(billing::Picodollars(r.cost_pico)));  // USD, a JSON number
   if (r.latency_ms) w.field("ttfb_ms", *r.latency_ms);
   else w.field_null("ttfb_ms");
   w.field("total_ms", r.total_ms).field("attempts", static_cast<int64_t>(r.attempts.size()));
   w.field("streamed", r.streamed).field("cancelled", r.cancelled).field("usage_estimated", r.usage_estimated);
-  if (!r.error_message.empty()) w.field("error", valid_utf8(r.error_message));
+  if (!r.error_message.empty()) w.field("error", r.error_message);
   w.end_object();
   return w.take() + "\n";
 }
