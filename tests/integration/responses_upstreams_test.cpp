@@ -96,7 +96,7 @@ TEST_CASE("responses over an OpenAI upstream: a function-call round trip, plain"
                          R"({"type":"function_call_output","call_id":"call_up_1","output":"{\"temp\":21}"}],)" + kTools + "}");
   REQUIRE(second);
   REQUIRE(second->status == 200);
-  const std::string& b2 = env.openai.last_request()->body;
+  const std::string b2 = env.openai.last_request()->body;  // a copy: last_request() is a temporary
   CHECK(b2.find(R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_up_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}}]})") !=
         std::string::npos);
   CHECK(b2.find(R"({"role":"tool","content":"{\"temp\":21}","tool_call_id":"call_up_1"})") != std::string::npos);
@@ -180,7 +180,7 @@ TEST_CASE("responses over an Anthropic upstream: tools both ways, plain and stre
                         R"(,"tool_choice":{"type":"function","name":"get_weather"}})");
   REQUIRE(plain);
   REQUIRE(plain->status == 200);
-  const std::string& sent = env.claude.last_request()->body;
+  const std::string sent = env.claude.last_request()->body;
   CHECK(env.claude.last_request()->header("x-api-key") == "claude-secret");
   CHECK(sent.find(R"("system":"Be brief")") != std::string::npos);
   CHECK(sent.find(R"("tools":[{"name":"get_weather","description":"Weather now","input_schema":{"type":"object")") !=
@@ -201,7 +201,7 @@ TEST_CASE("responses over an Anthropic upstream: tools both ways, plain and stre
                            R"({"type":"function_call_output","call_id":"toolu_1","output":"sunny"}],)" + kTools + "}");
   REQUIRE(streamed);
   REQUIRE(streamed->status == 200);
-  const std::string& sent2 = env.claude.last_request()->body;
+  const std::string sent2 = env.claude.last_request()->body;
   CHECK(sent2.find(R"({"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Oslo"}})") !=
         std::string::npos);
   CHECK(sent2.find(R"({"type":"tool_result","tool_use_id":"toolu_1","content":"sunny"})") != std::string::npos);
