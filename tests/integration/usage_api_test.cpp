@@ -184,8 +184,8 @@ TEST_CASE("the dashboard's overview, providers and newest-first generations", "[
   auto providers = f.call("GET", "/api/v1/admin/providers");
   REQUIRE(providers->status == 200);
   bool found = false, unpriced_null = false;
-  simdjson::dom::array rows = json(p, providers->body)["data"].get_array().value();  // not a temporary's
-  for (auto e : rows) {
+  simdjson::dom::array endpoints = json(p, providers->body)["data"].get_array().value();  // not a temporary's
+  for (auto e : endpoints) {
     if (text(e["model"]) == "test/m") {
       found = true;
       CHECK(text(e["kind"]) == "openai");
