@@ -30,16 +30,12 @@
 #include "db/store.h"
 #include "proxy/config/config.h"
 #include "proxy/server/app.h"
+#include "bench/proxy_bench.h"
 
 using namespace switchyard;
 
 namespace {
 
-const char* kReply =
-    R"({"id":"up","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":)"
-    R"({"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,)"
-    R"("completion_tokens":2,"total_tokens":11}})";
-const char* kBody = R"({"model":"bench/model","messages":[{"role":"user","content":"Say hello"}],"max_tokens":8})";
 
 struct WrkResult {
   double rps = 0, p50_us = 0;
@@ -176,7 +172,7 @@ int main(int argc, char** argv) {
   upstream.new_task_queue = [] { return new httplib::ThreadPool(256); };
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_tcp_nodelay(true);
-  upstream.Post("/v1/chat/completions", [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
+  upstream.Post("/v1/chat/completions", [](const httplib::Request&, httplib::Response& res) { res.set_content(bench::kChatReply, "application/json"); });
   int up_port = upstream.bind_to_any_port("127.0.0.1");
   std::thread up_thread([&] { upstream.listen_after_bind(); });
   std::string yaml = "server: { threads: 64, keep_alive_max_count: 1000000 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
@@ -188,7 +184,7 @@ int main(int argc, char** argv) {
   std::string lua = (tmp / "post.lua").string();
   {
     std::ofstream f(lua);
-    f << "wrk.method = \"POST\"\nwrk.body = '" << kBody << "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+    f << "wrk.method = \"POST\"\nwrk.body = '" << bench::kChatBody << "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
       << "local key = os.getenv(\"WRK_KEY\")\nif key ~= \"\" then wrk.headers[\"Authorization\"] = \"Bearer \" .. key end\n";
   }
   auto keys_in = [](const std::string& url) {

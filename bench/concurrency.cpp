@@ -31,16 +31,13 @@
 #include "db/store.h"
 #include "proxy/config/config.h"
 #include "proxy/server/app.h"
+#include "bench/proxy_bench.h"
 
 using namespace switchyard;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const char* kReply =
-    R"({"id":"up","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":)"
-    R"({"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,)"
-    R"("completion_tokens":2,"total_tokens":11}})";
 const char* kChunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n";
 
 long status_kib(const char* field) {
@@ -111,7 +108,7 @@ int main(int argc, char** argv) {
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_write_timeout(600, 0);
   upstream.Post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
-    if (req.body.find("\"stream\":true") == std::string::npos) return res.set_content(kReply, "application/json");
+    if (req.body.find("\"stream\":true") == std::string::npos) return res.set_content(bench::kChatReply, "application/json");
     res.set_chunked_content_provider("text/event-stream", [&, token_ms](size_t, httplib::DataSink& sink) {
       while (!stopping) {
         if (!sink.write(kChunk, std::strlen(kChunk))) return false;
@@ -135,17 +132,12 @@ int main(int argc, char** argv) {
       "\"http://127.0.0.1:" + std::to_string(up_port) + "/v1\", timeouts: { idle_ms: 600000, total_ms: 3600000 } }\n"
       "models:\n  - id: bench/model\n    context_length: 200000\n    endpoints:\n"
       "      - { provider: up, model: m, pricing: { prompt: 0.65, completion: 0.65 } }\n";
-  auto cfg = proxy::parse_config(yaml, "bench.yaml");
-  if (!cfg) return std::fprintf(stderr, "%s\n", cfg.error().message.c_str()), 1;
-  proxy::AppOptions opts;
-  opts.config = *cfg;
-  opts.database_url = (tmp / "bench.db").string();
-  opts.quiet = true;
-  auto app = proxy::App::create(opts);
-  if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
-  const int port = *(*app)->bind("127.0.0.1", 0);
-  std::thread proxy_thread([&] { (*app)->serve(); });
-  const std::string key = (*db::open_store(opts.database_url))->create_key("bench")->key;
+  const std::string db_path = (tmp / "bench.db").string();
+  auto app = bench::start_app(yaml, db_path);
+  if (!app) return 1;
+  const int port = *app->bind("127.0.0.1", 0);
+  std::thread proxy_thread([&] { app->serve(); });
+  const std::string key = (*db::open_store(db_path))->create_key("bench")->key;
 
   for (int i = 0; i < 20; ++i) probe(port, key);  // warm
   std::vector<double> idle;
@@ -195,7 +187,7 @@ int main(int argc, char** argv) {
   std::printf("  threads: %ld -> %ld (proxy workers + upstream threads)\n", threads_before, threads_after);
   stopping = true;
   for (int fd : held) ::close(fd);
-  (*app)->stop();
+  app->stop();
   proxy_thread.join();
   upstream.stop();
   up_thread.join();

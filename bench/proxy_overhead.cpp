@@ -33,18 +33,14 @@
 
 #include "db/store.h"
 #include "proxy/server/app.h"
+#include "bench/proxy_bench.h"
 #include "proxy/config/config.h"
 
 using namespace switchyard;
 
 namespace {
 
-const char* kReply =
-    R"({"id":"up","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":)"
-    R"({"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,)"
-    R"("completion_tokens":2,"total_tokens":11}})";
 
-const char* kBody = R"({"model":"bench/model","messages":[{"role":"user","content":"Say hello"}],"max_tokens":8})";
 
 struct WrkResult {
   double rps = 0;
@@ -94,7 +90,7 @@ void print_row(const char* label, const WrkResult& r) {
               r.p50_us, r.p99_us, r.requests, r.errors);
 }
 
-// nginx answering POST /v1/chat/completions with kReply on `port`; its pid, or -1.
+// nginx answering POST /v1/chat/completions with bench::kChatReply on `port`; its pid, or -1.
 pid_t start_nginx(const std::filesystem::path& dir, int port) {
   std::filesystem::create_directories(dir / "logs");
   {
@@ -103,7 +99,7 @@ pid_t start_nginx(const std::filesystem::path& dir, int port) {
       << "events { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 1000000;\n"
       << "  client_body_temp_path " << (dir / "body").string() << ";\n"
       << "  server {\n    listen 127.0.0.1:" << port << " backlog=4096;\n"
-      << "    location / { default_type application/json; return 200 '" << kReply << "'; }\n  }\n}\n";
+      << "    location / { default_type application/json; return 200 '" << bench::kChatReply << "'; }\n  }\n}\n";
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -160,7 +156,7 @@ int main(int argc, char** argv) {
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_tcp_nodelay(true);
   upstream.Post("/v1/chat/completions",
-                [](const httplib::Request&, httplib::Response& res) { res.set_content(kReply, "application/json"); });
+                [](const httplib::Request&, httplib::Response& res) { res.set_content(bench::kChatReply, "application/json"); });
   auto tmp = std::filesystem::temp_directory_path() / ("switchyard-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(tmp);
   int up_port = 0;
@@ -179,17 +175,12 @@ int main(int argc, char** argv) {
                      std::to_string(up_port) +
                      "/v1\" }\nmodels:\n  - id: bench/model\n    context_length: 4096\n    endpoints:\n"
                      "      - { provider: up, model: m, pricing: { prompt: 0.65, completion: 0.65 } }\n";
-  auto cfg = proxy::parse_config(yaml, "bench.yaml");
-  if (!cfg) return std::fprintf(stderr, "%s\n", cfg.error().message.c_str()), 1;
-  proxy::AppOptions opts;
-  opts.config = *cfg;
-  opts.database_url = (tmp / "bench.db").string();
-  opts.quiet = true;
-  auto app = proxy::App::create(opts);
-  if (!app) return std::fprintf(stderr, "%s\n", app.error().message.c_str()), 1;
-  auto port = (*app)->bind("127.0.0.1", 0);
-  std::thread proxy_thread([&] { (*app)->serve(); });
-  auto store = db::open_store(opts.database_url);
+  const std::string db_path = (tmp / "bench.db").string();
+  auto app = bench::start_app(yaml, db_path);
+  if (!app) return 1;
+  auto port = app->bind("127.0.0.1", 0);
+  std::thread proxy_thread([&] { app->serve(); });
+  auto store = db::open_store(db_path);
   std::string key = (*store)->create_key("bench")->key;
   std::string limited_key =
       (*store)->create_key(db::NewKey{"bench-limited", int64_t{1'000'000} * 1'000'000'000'000, "monthly", std::nullopt, false,
@@ -199,7 +190,7 @@ int main(int argc, char** argv) {
   std::string lua = (tmp / "post.lua").string();
   {
     std::ofstream f(lua);
-    f << "wrk.method = \"POST\"\nwrk.body = '" << kBody << "'\n"
+    f << "wrk.method = \"POST\"\nwrk.body = '" << bench::kChatBody << "'\n"
       << "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
       << "local key = os.getenv(\"WRK_KEY\")\nif key then wrk.headers[\"Authorization\"] = \"Bearer \" .. key end\n";
   }
@@ -225,7 +216,7 @@ int main(int argc, char** argv) {
   }
 
   // Memory across many requests: RSS after a warm-up, then after ~memory_requests more.
-  (*app)->ledger().flush();
+  app->ledger().flush();
   long rss_start = rss_kib();
   long done = 0;
   std::printf("memory: driving %ld requests through the proxy at 32 connections\n", memory_requests);
@@ -234,16 +225,16 @@ int main(int argc, char** argv) {
     WrkResult r = run_wrk(wrk, proxied, 32, seconds, lua, key);
     if (r.requests == 0) break;
     done += r.requests;
-    (*app)->ledger().flush();
+    app->ledger().flush();
     std::printf("  after %8ld requests: RSS %ld KiB (%+ld KiB since start), %.0f req/s\n", done, rss_kib(),
                 rss_kib() - rss_start, r.rps);
     if (++round > 1000) break;
   }
-  auto stats = (*app)->ledger().stats();
+  auto stats = app->ledger().stats();
   std::printf("ledger: %lld records written, %lld failed\n", static_cast<long long>(stats.records_written),
               static_cast<long long>(stats.records_failed));
 
-  (*app)->stop();
+  app->stop();
   proxy_thread.join();
   if (nginx > 0) {
     kill(nginx, SIGTERM);
