@@ -39,4 +39,26 @@ std::string key_label(const std::string& key) {
   return key.substr(0, 12) + "..." + key.substr(key.size() - 3);
 }
 
+std::expected<CreatedKey, Error> new_key_row(const NewKey& k) {
+  CreatedKey out;
+  try {
+    out.key = generate_key();  // throws only if the OS has no randomness
+  } catch (const std::exception& e) {
+    return std::unexpected(Error{std::string("create_key: ") + e.what()});
+  }
+  ApiKeyRow& r = out.row;
+  r.key_hash = hash_key(out.key);
+  r.name = k.name;
+  r.label = key_label(out.key);
+  r.limit_pico = k.limit_pico;
+  r.created = r.updated = now_unix_ms();
+  r.management = k.management;
+  r.limit_reset = k.limit_reset;
+  r.expires_at = k.expires_at;
+  r.rpm = k.rpm;
+  r.tpm = k.tpm;
+  r.max_concurrent = k.max_concurrent;
+  return out;
+}
+
 }  // namespace switchyard::db

@@ -2,8 +2,12 @@
 // Only the hash is ever stored (DESIGN.md §5).
 #pragma once
 
+#include <expected>
 #include <string>
 #include <string_view>
+
+#include "db/error.h"
+#include "db/records.h"
 
 namespace switchyard::db {
 
@@ -15,5 +19,9 @@ std::string generate_key();
 
 // "sk-sy-v1-abc...xyz": the first 12 and last 3 characters, to recognise a key in lists.
 std::string key_label(const std::string& key);
+
+// A new key and the row every store inserts for it (hash, label, limits, times): the part of
+// create_key that does not depend on the database.
+std::expected<CreatedKey, Error> new_key_row(const NewKey& key);
 
 }  // namespace switchyard::db

@@ -59,24 +59,10 @@ std::expected<void, Error> PgStore::write_audit_locked(const AuditEntry* e) {
 }
 
 std::expected<CreatedKey, Error> PgStore::create_key(const NewKey& k, const AuditEntry* audit) {
-  CreatedKey out;
-  try {
-    out.key = generate_key();  // throws only if the OS has no randomness
-  } catch (const std::exception& e) {
-    return std::unexpected(Error{std::string("create_key: ") + e.what()});
-  }
-  ApiKeyRow& r = out.row;
-  r.key_hash = hash_key(out.key);
-  r.name = k.name;
-  r.label = key_label(out.key);
-  r.limit_pico = k.limit_pico;
-  r.created = r.updated = now_unix_ms();
-  r.management = k.management;
-  r.limit_reset = k.limit_reset;
-  r.expires_at = k.expires_at;
-  r.rpm = k.rpm;
-  r.tpm = k.tpm;
-  r.max_concurrent = k.max_concurrent;
+  auto made = new_key_row(k);
+  if (!made) return std::unexpected(made.error());
+  CreatedKey out = std::move(*made);
+  const ApiKeyRow& r = out.row;
   std::lock_guard lock(mu_);
   DB_ASSIGN(tx, PgTransaction::begin(conn_));
   Params p;
