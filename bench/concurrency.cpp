@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   upstream.new_task_queue = [n = streams + 64] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_write_timeout(600, 0);
+  upstream.set_tcp_nodelay(true);  // else its header and body writes meet delayed ACKs: 40 ms stalls
   upstream.Post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
     if (req.body.find("\"stream\":true") == std::string::npos) return res.set_content(bench::kChatReply, "application/json");
     res.set_chunked_content_provider("text/event-stream", [&, token_ms](size_t, httplib::DataSink& sink) {

@@ -27,6 +27,11 @@ struct OpenParams {
   // 250 ms, and between bytes); false means the client is gone: the stream then ends with
   // an ErrorKind::cancelled event. Empty: never cancelled this way.
   std::function<bool()> keep_going;
+  // The client's socket, when the request came on one (-1: none). Remote providers also
+  // wake at once when it turns readable (the client's FIN), so they need not poll
+  // keep_going often to notice a client that left: a held stream costs a wake-up per
+  // upstream byte and per 250 ms, not one per 50 ms (issue 16's 2,000 held streams).
+  int client_fd = -1;
 };
 
 struct ProviderStat {

@@ -211,6 +211,7 @@ std::unique_ptr<EventStream> AnthropicProvider::open(const OpenParams& params) {
   t.idle_timeout_ms = config.idle_timeout_ms;
   t.total_timeout_ms = config.total_timeout_ms;
   t.keep_going = params.keep_going;
+  t.wake_fd = params.client_fd;
   auto transfer = Transfer::start(std::move(t));
   if (!transfer) return std::make_unique<AnthropicStream>(provider_name, std::move(transfer.error()));
   return std::make_unique<AnthropicStream>(provider_name, std::move(*transfer));

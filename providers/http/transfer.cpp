@@ -43,6 +43,7 @@ struct CurlPool {
 Result<std::unique_ptr<Transfer>> Transfer::start(TransferParams params) {
   std::unique_ptr<Transfer> t(new Transfer());
   t->params_ = std::move(params);
+  t->watch_wake_fd_ = t->params_.wake_fd >= 0;
   t->pool_ = CurlPool::for_this_thread();
   if (!t->pool_->multi) return fail(ErrorKind::internal, "curl_multi_init failed");
   std::lock_guard lock(t->pool_->mutex);
@@ -186,7 +187,10 @@ Result<void> Transfer::pump_once(int poll_ms) {
     }
   }
   if (done_ || !unread_.empty() || poll_ms <= 0) return {};
-  CURLM_CHECK(curl_multi_poll(pool_->multi, nullptr, 0, poll_ms, nullptr));
+  curl_waitfd wake{params_.wake_fd, CURL_WAIT_POLLIN, 0};
+  const unsigned watched = watch_wake_fd_ ? 1 : 0;
+  CURLM_CHECK(curl_multi_poll(pool_->multi, watched ? &wake : nullptr, watched, poll_ms, nullptr));
+  wake_fd_readable_ = watched && (wake.revents & CURL_WAIT_POLLIN) != 0;
   return {};
 }
 
@@ -195,6 +199,8 @@ Result<Transfer::Step> Transfer::read(std::string& out) {
   for (;;) {
     if (params_.keep_going && !params_.keep_going())
       return std::unexpected(Error{ErrorKind::cancelled, "the client went away", 0, {}, 0});
+    // Readable but still there: bytes of a pipelined request, which would wake every poll.
+    if (wake_fd_readable_) watch_wake_fd_ = wake_fd_readable_ = false;
     if (!unread_.empty()) {
       out.append(unread_);
       unread_.clear();
@@ -211,10 +217,11 @@ Result<Transfer::Step> Transfer::read(std::string& out) {
     auto deadline = started_ + std::chrono::milliseconds(params_.total_timeout_ms);
     deadline = std::min(deadline, got_bytes_ ? last_byte_ + std::chrono::milliseconds(params_.idle_timeout_ms)
                                              : started_ + std::chrono::milliseconds(params_.first_byte_timeout_ms));
-    // Wake up at least every 50 ms so keep_going is asked even while the upstream is silent: a
-    // client that left is noticed, and the transfer cancelled, within 100 ms (issue 16).
+    // Ask keep_going even while the upstream is silent, so a client that left is noticed,
+    // and the transfer cancelled, within 100 ms (issue 16): its FIN wakes the poll when the
+    // client's socket is watched (then every 250 ms suffices for keep-alives), else every 50 ms.
     int poll_ms = millis_until(now, deadline);
-    if (params_.keep_going) poll_ms = std::min(poll_ms, 50);
+    if (params_.keep_going) poll_ms = std::min(poll_ms, watch_wake_fd_ ? 250 : 50);
     if (auto ok = pump_once(poll_ms); !ok) return std::unexpected(ok.error());
   }
 }
@@ -222,6 +229,7 @@ Result<Transfer::Step> Transfer::read(std::string& out) {
 void Transfer::drain(std::chrono::milliseconds budget) {
   std::lock_guard lock(pool_->mutex);
   const auto until = Clock::now() + budget;
+  watch_wake_fd_ = false;  // the answer is complete for the client: its socket is no concern
   while (!done_) {
     unread_.clear();
     const auto now = Clock::now();

@@ -49,6 +49,9 @@ struct TransferParams {
   int64_t total_timeout_ms = 600000;
   size_t max_unread_bytes = size_t{64} << 20;  // bytes received but not yet read()
   std::function<bool()> keep_going;  // OpenParams::keep_going: false cancels read()
+  // OpenParams::client_fd: read() also wakes when it turns readable and then asks
+  // keep_going; while it is watched keep_going is asked every 250 ms, else every 50 ms.
+  int wake_fd = -1;
 };
 
 struct CurlPool;
@@ -95,6 +98,8 @@ class Transfer {
   CURLcode result_ = CURLE_OK;
   std::string unread_;
   bool too_large_ = false;
+  bool watch_wake_fd_ = false;     // params_.wake_fd is given and not readable with data
+  bool wake_fd_readable_ = false;  // the last poll saw it readable
   bool got_bytes_ = false;
   long status_ = 0;
   std::map<std::string, std::string> headers_;

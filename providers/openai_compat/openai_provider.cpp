@@ -254,6 +254,7 @@ std::unique_ptr<EventStream> OpenAiCompatProvider::open(const OpenParams& params
         tp.headers.push_back(name + ": " + value);
     tp.body = build_request_body(params);
     tp.keep_going = params.keep_going;
+    tp.wake_fd = params.client_fd;
     tp.connect_timeout_ms = or_unlimited(cfg.connect_timeout_ms);
     tp.first_byte_timeout_ms = or_unlimited(cfg.first_byte_timeout_ms);
     tp.idle_timeout_ms = or_unlimited(cfg.idle_timeout_ms);

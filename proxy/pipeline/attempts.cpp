@@ -84,7 +84,7 @@ Result<OpenedAttempt> open_first_attempt(const AttemptParams& p, RequestLedger& 
       ledger.record().attempts.push_back(failed_attempt(std::move(rec), last));
       continue;
     }
-    OpenParams params{p.request, a.endpoint, a.provider, *max_tokens, p.keep_going};
+    OpenParams params{p.request, a.endpoint, a.provider, *max_tokens, p.keep_going, p.client_fd};
     std::unique_ptr<EventStream> stream = a.impl->open(params);
     Event first = first_event(stream.get());
     ledger.waited_on_upstream(std::chrono::steady_clock::now() - started);

@@ -27,6 +27,7 @@ struct AttemptParams {
   HealthTracker* health = nullptr;
   std::function<bool()> keep_going;  // OpenParams::keep_going for every attempt
   const Config* config = nullptr;    // its provider secrets are redacted from upstream errors
+  int client_fd = -1;                // OpenParams::client_fd
 };
 
 Result<OpenedAttempt> open_first_attempt(const AttemptParams& params, RequestLedger& ledger);

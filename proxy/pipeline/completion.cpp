@@ -111,7 +111,8 @@ std::shared_ptr<Drain> prepare(const PipelineServices& s, const WireFormat& form
   d->channel = std::make_shared<ClientChannel>(d->sink->keep_alive(), std::chrono::milliseconds(500),
                                                current_client_probe());
   auto opened = open_first_attempt(
-      {&*plan, d->request.get(), s.health, [c = d->channel] { return c->keep_going(); }, d->catalog->config.get()},
+      {&*plan, d->request.get(), s.health, [c = d->channel] { return c->keep_going(); }, d->catalog->config.get(),
+       current_connection_fd()},
       *ledger);
   if (!opened) return reject(opened.error());
   ledger->first_byte();

@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <string>
 #include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "providers/openai_compat/openai_provider.h"
 #include "support/mock_upstream.h"
@@ -46,9 +50,9 @@ struct Fixture {
     request.messages.push_back(m);
   }
 
-  std::unique_ptr<EventStream> open(int64_t max_tokens = 64) {
+  std::unique_ptr<EventStream> open(int64_t max_tokens = 64, std::function<bool()> keep_going = {}, int client_fd = -1) {
     OpenAiCompatProvider impl(limits);
-    return impl.open({&request, &endpoint, &provider, max_tokens});
+    return impl.open({&request, &endpoint, &provider, max_tokens, std::move(keep_going), client_fd});
   }
 
   std::vector<Event> collect() {
@@ -531,6 +535,87 @@ TEST_CASE("openai: destroying a stream mid-transfer cancels it promptly", "[open
   stream.reset();
   CHECK(elapsed_ms(start) < 200);
   CHECK(f.mock.wait_for_disconnects(1, std::chrono::seconds(5)));
+}
+
+namespace {
+
+// A client connection as the proxy's worker holds it: `ours` is the server's end (the
+// OpenParams::client_fd), `theirs` the client's.
+struct ClientPair {
+  int ours = -1, theirs = -1;
+  ClientPair() {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+    ours = fds[0];
+    theirs = fds[1];
+  }
+  ~ClientPair() {
+    ::close(ours);
+    if (theirs >= 0) ::close(theirs);
+  }
+  bool client_left() const {  // the FIN has arrived
+    char c;
+    return ::recv(ours, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("openai: the client's socket wakes a silent transfer, so keep_going is not polled every 50 ms",
+          "[openai][cancel]") {
+  Fixture f;
+  f.provider.first_byte_timeout_ms = 1000;
+  f.mock.set_response(MockResponse::hang());
+  ClientPair client;
+  std::atomic<int> asked{0};
+  auto stream = f.open(64, [&] { ++asked; return !client.client_left(); }, client.ours);
+  auto e = stream->next();
+  REQUIRE(e);
+  CHECK(e->error.kind == ErrorKind::timeout);
+  // One second of silence: every 250 ms while the socket is watched (4-5 times), where
+  // 50 ms slices asked 20 times. A slow machine asks fewer times, never more.
+  CHECK(asked.load() <= 8);
+}
+
+TEST_CASE("openai: a client that closes while the upstream is silent cancels the transfer at once",
+          "[openai][cancel]") {
+  Fixture f;
+  f.provider.first_byte_timeout_ms = 10000;
+  f.mock.set_response(MockResponse::hang());
+  ClientPair client;
+  std::atomic<int> asked{0};
+  auto stream = f.open(64, [&] { ++asked; return !client.client_left(); }, client.ours);
+  Clock::time_point closed_at;
+  std::thread leaver([&] {
+    while (asked.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the poll is waiting
+    closed_at = Clock::now();
+    ::close(client.theirs);
+    client.theirs = -1;
+  });
+  auto e = stream->next();
+  leaver.join();
+  REQUIRE(e);
+  CHECK(e->error.kind == ErrorKind::cancelled);
+  // Woken by the FIN, not by the next 250 ms slice.
+  CHECK(elapsed_ms(closed_at) < 150);
+}
+
+TEST_CASE("openai: bytes waiting on the client's socket (a pipelined request) do not spin the transfer",
+          "[openai][cancel]") {
+  Fixture f;
+  f.provider.first_byte_timeout_ms = 1000;
+  f.mock.set_response(MockResponse::hang());
+  ClientPair client;
+  const std::string next_request = "GET /health/live HTTP/1.1\r\n\r\n";
+  REQUIRE(::send(client.theirs, next_request.data(), next_request.size(), 0) == static_cast<ssize_t>(next_request.size()));
+  std::atomic<int> asked{0};
+  auto stream = f.open(64, [&] { ++asked; return !client.client_left(); }, client.ours);
+  auto e = stream->next();
+  REQUIRE(e);
+  CHECK(e->error.kind == ErrorKind::timeout);  // still there: not cancelled
+  CHECK(asked.load() <= 40);                   // back to 50 ms slices, not a poll that returns at once
+  char buf[64];
+  CHECK(::recv(client.ours, buf, sizeof buf, MSG_DONTWAIT) == static_cast<ssize_t>(next_request.size()));  // untouched
 }
 
 TEST_CASE("openai: sequential requests on one thread reuse the connection", "[openai]") {
