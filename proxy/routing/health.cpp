@@ -142,9 +142,9 @@ void HealthTracker::record(const EndpointId& id, const AttemptOutcome& o) {
     if (sec.second != second) sec = SecondCounts{.second = second};
     sec.requests += 1;
     if (!o.success) sec.failures += 1;
-    if (timed) push_sample(s.latency, Sample{t, static_cast<double>(o.ttft_ms)}, kMaxSamples, t);
+    if (timed) s.latency.push(Sample{t, static_cast<double>(o.ttft_ms)}, kMaxSamples, t);
     if (has_tokens)
-      push_sample(s.throughput, Sample{t, o.completion_tokens * 1000.0 / o.generation_ms}, kMaxSamples, t);
+      s.throughput.push(Sample{t, o.completion_tokens * 1000.0 / o.generation_ms}, kMaxSamples, t);
   }
   record_circuit(id, o, t);
 }
@@ -182,7 +182,7 @@ void HealthTracker::record_completion(const EndpointId& id, int64_t completion_t
     m.tokens += completion_tokens;
     m.gen_ms += generation_ms;
   });
-  push_sample(s.throughput, Sample{t, completion_tokens * 1000.0 / generation_ms}, kMaxSamples, t);
+  s.throughput.push(Sample{t, completion_tokens * 1000.0 / generation_ms}, kMaxSamples, t);
 }
 
 // ---------------------------------------------------------------- reading
@@ -193,7 +193,7 @@ EndpointHealth HealthTracker::health(const EndpointId& id) const {
   if (const EndpointStats* s = find_stats(id)) {
     const int64_t minute = t / kMinuteMs;
     const int64_t second = t / 1000;
-    std::vector<double> latency, throughput;
+    Percentiles latency, throughput;
     std::array<int64_t, db::kLatencyBuckets> hist_30m{};
     {
       std::lock_guard lock(s->mu);
@@ -218,10 +218,8 @@ EndpointHealth HealthTracker::health(const EndpointId& id) const {
         h.recent_requests_30s += sec.requests;
         h.recent_failures_30s += sec.failures;
       }
-      for (const Sample& x : s->latency)
-        if (x.at_ms > t - kSampleWindowMs && x.at_ms <= t) latency.push_back(x.value);
-      for (const Sample& x : s->throughput)
-        if (x.at_ms > t - kSampleWindowMs && x.at_ms <= t) throughput.push_back(x.value);
+      latency = s->latency.percentiles(t);
+      throughput = s->throughput.percentiles(t);
     }
     h.uptime_last_5m = uptime(h.requests_last_5m, h.failures_last_5m);
     h.uptime_last_30m = uptime(h.requests_last_30m, h.failures_last_30m);
@@ -229,8 +227,8 @@ EndpointHealth HealthTracker::health(const EndpointId& id) const {
     h.significant_recent_failures =
         h.recent_failures_30s >= 2 && h.recent_failures_30s * 4 >= h.recent_requests_30s;
     // No fresh samples (e.g. just restarted): estimate from the persisted histograms.
-    h.latency_last_30m = latency.empty() ? histogram_percentiles(hist_30m) : nearest_rank_percentiles(std::move(latency));
-    h.throughput_last_30m = nearest_rank_percentiles(std::move(throughput));
+    h.latency_last_30m = latency.empty ? histogram_percentiles(hist_30m) : latency;
+    h.throughput_last_30m = throughput;
   }
   if (const Circuit* c = find_circuit(id)) {
     std::lock_guard lock(c->mu);

@@ -54,6 +54,26 @@ MinuteCounts& pending_bucket(std::vector<MinuteCounts>& pending, int64_t minute)
 // Appends a sample, keeping at most max_samples and none at or before now - kSampleWindowMs.
 void push_sample(std::deque<Sample>& samples, Sample s, size_t max_samples, int64_t now_ms);
 
+// One metric's recent samples and their percentiles as health() last computed them: the
+// routing path asks for them on every request, and selecting ranks among 1,000 samples per
+// endpoint and metric was a measurable share of a proxied request (issue 16).
+struct SampleWindow {
+  std::deque<Sample> samples;  // newest last
+  uint64_t pushed = 0;         // samples ever pushed
+  struct Cached {
+    int64_t at_ms = -1;    // when computed; -1: never
+    uint64_t pushed = 0;   // SampleWindow::pushed then
+    Percentiles value;     // of the samples within the window then
+  };
+  mutable Cached cached;
+
+  void push(Sample s, size_t max_samples, int64_t now_ms);
+  // Nearest-rank percentiles of the samples within kSampleWindowMs of now_ms; the cached
+  // ones while they were computed less than a second ago and fewer than 1/16 of their
+  // sample count has been pushed since (so a small window is always exact).
+  Percentiles percentiles(int64_t now_ms) const;
+};
+
 // Exact nearest-rank percentiles (the ceil(p*n)-th smallest) of values; empty when none.
 Percentiles nearest_rank_percentiles(std::vector<double> values);
 // Percentiles estimated from histogram counts: each rank reports its bucket's upper edge
@@ -71,8 +91,8 @@ struct HealthTracker::EndpointStats {
   mutable std::mutex mu;
   std::deque<health_detail::MinuteCounts> minutes;  // ascending minute; about the last day
   std::array<health_detail::SecondCounts, health_detail::kRecentSeconds> seconds{};
-  std::deque<health_detail::Sample> latency;     // ttft ms of successes, newest last
-  std::deque<health_detail::Sample> throughput;  // tokens/s, newest last
+  health_detail::SampleWindow latency;     // ttft ms of successes
+  health_detail::SampleWindow throughput;  // tokens/s
   std::vector<health_detail::MinuteCounts> pending;  // deltas not yet in the store
 };
 

@@ -97,6 +97,23 @@ Percentiles histogram_percentiles(const std::array<int64_t, db::kLatencyBuckets>
   return fill_percentiles(at, n);
 }
 
+void SampleWindow::push(Sample s, size_t max_samples, int64_t now_ms) {
+  push_sample(samples, s, max_samples, now_ms);
+  ++pushed;
+}
+
+Percentiles SampleWindow::percentiles(int64_t now_ms) const {
+  const bool fresh = cached.at_ms >= 0 && now_ms >= cached.at_ms && now_ms - cached.at_ms < 1000 &&
+                     (pushed - cached.pushed) * 16 <= static_cast<uint64_t>(cached.value.samples);
+  if (fresh) return cached.value;
+  std::vector<double> values;
+  values.reserve(samples.size());
+  for (const Sample& x : samples)
+    if (x.at_ms > now_ms - kSampleWindowMs && x.at_ms <= now_ms) values.push_back(x.value);
+  cached = Cached{now_ms, pushed, nearest_rank_percentiles(std::move(values))};
+  return cached.value;
+}
+
 db::HealthBucket to_bucket(const EndpointId& id, const MinuteCounts& m) {
   db::HealthBucket b;
   b.provider = id.provider;

@@ -192,6 +192,29 @@ TEST_CASE("nearest-rank percentiles on small sets", "[health]") {
   CHECK(nearest_rank_percentiles({}).empty);
 }
 
+TEST_CASE("a sample window reuses its percentiles for up to a second and 1/16 more samples", "[health]") {
+  using health_detail::Sample;
+  health_detail::SampleWindow w;
+  for (int i = 0; i < 160; ++i) w.push(Sample{kBase, 10.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(w.percentiles(kBase).p99 == 10.0);
+  for (int i = 0; i < 10; ++i) w.push(Sample{kBase, 1000.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(w.percentiles(kBase + 5).p99 == 10.0);     // 10 of 160 pushed since: reused
+  CHECK(w.percentiles(kBase + 5).samples == 160);
+  w.push(Sample{kBase, 1000.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(w.percentiles(kBase + 5).p99 == 1000.0);   // 11 > 160/16: computed again
+  CHECK(w.percentiles(kBase + 5).samples == 171);
+  w.push(Sample{kBase, 1000.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(w.percentiles(kBase + 999).samples == 171);   // reused within the second
+  CHECK(w.percentiles(kBase + 1005).samples == 172);  // a second later: computed again
+  CHECK(w.percentiles(kBase).samples == 172);         // a clock stepped back: computed again
+
+  health_detail::SampleWindow small;  // few samples: every push shows at once
+  small.push(Sample{kBase, 5.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(small.percentiles(kBase).p50 == 5.0);
+  small.push(Sample{kBase, 7.0}, HealthTracker::kMaxSamples, kBase);
+  CHECK(small.percentiles(kBase).p99 == 7.0);
+}
+
 TEST_CASE("throughput percentiles from completed streams", "[health]") {
   FakeClock clock;
   HealthTracker h(memory_options(), nullptr, clock.fn());
