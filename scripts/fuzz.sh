@@ -16,7 +16,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefin
 flags="$flags -D__cpp_concepts=202002L -Wno-builtin-macro-redefined -Wno-macro-redefined"
 launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DCMAKE_C_COMPILER="$CC_FUZZ" \
-  "${launcher[@]}" -DSWITCHYARD_CUDA=OFF -DSWITCHYARD_FUZZ=ON -DSWITCHYARD_BUILD_BENCH=OFF -DBUILD_TESTING=OFF \
+  "${launcher[@]}" -DSWITCHYARD_CUDA=OFF -DSWITCHYARD_TCMALLOC=OFF -DSWITCHYARD_FUZZ=ON -DSWITCHYARD_BUILD_BENCH=OFF -DBUILD_TESTING=OFF \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="-fsanitize=address,undefined -g -O1" >/dev/null
 targets=("$@")
 if ((${#targets[@]} == 0)); then

@@ -16,7 +16,7 @@ launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUN
 run_one() {
   local name=$1 dir=$2 flags=$3
   local t0=$SECONDS
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHYARD_CUDA=OFF -DSWITCHYARD_BUILD_BENCH=OFF \
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSWITCHYARD_CUDA=OFF -DSWITCHYARD_BUILD_BENCH=OFF -DSWITCHYARD_TCMALLOC=OFF \
     "${launcher[@]}" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" \
     -DCMAKE_EXE_LINKER_FLAGS="$flags" -DCMAKE_SHARED_LINKER_FLAGS="$flags" >/dev/null
   local targets=(); for t in ${TARGETS:-}; do targets+=(--target "$t"); done

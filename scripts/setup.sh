@@ -14,7 +14,8 @@ case "$mode" in serve | test) ;; *) echo "usage: setup.sh [serve|test]" >&2; exi
 packages=(build-essential cmake pkg-config git
   libcpp-httplib-dev libcurl4-openssl-dev libsimdjson-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
   nodejs npm zlib1g-dev
-  libpq-dev libhiredis-dev)  # several instances (issue 12): PostgreSQL's and Redis's client libraries
+  libpq-dev libhiredis-dev  # several instances (issue 12): PostgreSQL's and Redis's client libraries
+  libgoogle-perftools-dev)  # tcmalloc, the server's allocator (issue 16)
 if [ "$mode" = test ]; then packages+=(catch2 sqlite3 wrk); fi
 # The fuzz targets (scripts/fuzz.sh, issue 16) and the nginx upstream of bench/proxy_overhead.
 if [ "$mode" = test ]; then packages+=(clang-16 libclang-rt-16-dev nginx-light); fi
