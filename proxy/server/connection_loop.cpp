@@ -190,8 +190,10 @@ bool HardenedServer::serve_request(Conn& c, bool first) {
     if (!inflated) return reply(inflated.error().status, inflated.error().message);
     body = std::move(*inflated);
   }
-  // The client left while the request waited or was read: nothing goes upstream for it.
-  if (c.buf.empty() && peer_closed(c.fd)) return false;
+  // The client left while the request waited for a worker: nothing goes upstream for it.
+  // Only a connection's first request can have waited (the worker stays with it after);
+  // later, the providers' keep_going probe notices a client that leaves.
+  if (first && c.buf.empty() && peer_closed(c.fd)) return false;
   const bool keep = head->keep_alive && ++c.served < options_.keep_alive_max_count && !stopping_;
   return dispatch(c, *head, std::move(body), !keep) && keep;
 }
@@ -202,7 +204,8 @@ bool HardenedServer::dispatch(Conn& c, const RequestHead& head, std::string body
   CurrentConnection current(c.fd);
   bool connection_closed = false;
   const bool ok = process_request(stream, close, connection_closed, nullptr);
-  return ok && !connection_closed && !stream.write_failed();
+  const bool flushed = stream.flush();
+  return ok && flushed && !connection_closed;
 }
 
 }  // namespace switchyard::proxy

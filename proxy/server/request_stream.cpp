@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace switchyard::proxy {
 
@@ -30,13 +31,6 @@ bool send_all(int fd, const char* data, size_t size, std::chrono::milliseconds t
   return true;
 }
 
-bool RequestStream::is_writable() const {
-  if (write_failed_) return false;
-  pollfd p{fd_, POLLOUT, 0};
-  const int rc = ::poll(&p, 1, static_cast<int>(write_timeout_.count()));
-  return rc > 0 && !(p.revents & (POLLERR | POLLHUP | POLLNVAL));
-}
-
 ssize_t RequestStream::read(char* ptr, size_t size) {
   const size_t n = std::min(size, request_.size() - read_);
   if (n == 0) return -1;  // httplib asks only for what the request holds
@@ -46,11 +40,34 @@ ssize_t RequestStream::read(char* ptr, size_t size) {
 }
 
 ssize_t RequestStream::write(const char* ptr, size_t size) {
-  if (write_failed_ || !send_all(fd_, ptr, size, write_timeout_)) {
+  if (write_failed_) return -1;
+  const std::string_view bytes(ptr, size);
+  if (!wrote_ && head_.empty() && bytes.starts_with("HTTP/") && bytes.ends_with("\r\n\r\n")) {
+    head_.assign(bytes);  // httplib writes the whole head at once, before any body byte
+    return static_cast<ssize_t>(size);
+  }
+  bool sent = false;
+  if (!head_.empty()) {
+    head_.append(bytes);
+    sent = send_all(fd_, head_.data(), head_.size(), write_timeout_);
+    head_.clear();
+  } else {
+    sent = send_all(fd_, ptr, size, write_timeout_);
+  }
+  wrote_ = true;
+  if (!sent) {
     write_failed_ = true;
     return -1;
   }
   return static_cast<ssize_t>(size);
+}
+
+bool RequestStream::flush() {
+  if (head_.empty()) return !write_failed_;
+  wrote_ = true;
+  if (!send_all(fd_, head_.data(), head_.size(), write_timeout_)) write_failed_ = true;
+  head_.clear();
+  return !write_failed_;
 }
 
 void RequestStream::get_remote_ip_and_port(std::string& ip, int& port) const {

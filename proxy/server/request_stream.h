@@ -25,7 +25,9 @@ class RequestStream : public httplib::Stream {
         local_(std::move(local)) {}
 
   bool is_readable() const override { return read_ < request_.size(); }
-  bool is_writable() const override;
+  // No poll per chunk (httplib asks before every write): writes carry the write timeout and
+  // fail when the client is gone.
+  bool is_writable() const override { return !write_failed_; }
   ssize_t read(char* ptr, size_t size) override;
   ssize_t write(const char* ptr, size_t size) override;
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
@@ -33,6 +35,9 @@ class RequestStream : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
   bool write_failed() const { return write_failed_; }
+  // Sends a response head still held back (a response without body bytes); false when
+  // the write failed. httplib's processing of the request has ended when this is called.
+  bool flush();
 
  private:
   int fd_;
@@ -41,6 +46,10 @@ class RequestStream : public httplib::Stream {
   std::chrono::milliseconds write_timeout_;
   PeerAddress remote_, local_;
   bool write_failed_ = false;
+  // The response's status line and headers, held until its first body bytes so that both
+  // leave in one send (one segment, one wake-up of the client) instead of two.
+  std::string head_;
+  bool wrote_ = false;  // anything of the response sent
 };
 
 // Writes all of `data` to `fd` within `timeout` (poll + send, no SIGPIPE); false on failure.
