@@ -111,18 +111,20 @@ TEST_CASE("prefix cache: concurrent requests sharing a prefix equal their runs a
   REQUIRE(first_event.has_value());
   REQUIRE(first_event->token.has_value());
   std::vector<test::Collected> together(reqs.size());
+  std::vector<char> submitted(reqs.size(), 1);
   std::vector<std::thread> threads;
   for (size_t i = 1; i < reqs.size(); ++i)
-    threads.emplace_back([&, i] {
+    threads.emplace_back([&, i] {  // no assertion off the main thread (Catch2 v2)
       auto g = cached.engine->submit(reqs[i]);
-      REQUIRE(g.has_value());
-      together[i] = drain(**g);
+      if (!g) submitted[i] = 0;
+      else together[i] = drain(**g);
     });
   together[0] = drain(**warm);
   together[0].ids.insert(together[0].ids.begin(), first_event->token->id);
   for (auto& t : threads) t.join();
   for (size_t i = 0; i < reqs.size(); ++i) {
     INFO("request " << i);
+    CHECK(submitted[i]);
     CHECK(together[i].ids == alone[i]);
     if (i > 0) CHECK(together[i].usage.cached_tokens >= 64);
   }
