@@ -52,7 +52,7 @@ models:
 struct AdminFixture {
   FakeClock clock;
   std::shared_ptr<ScriptLog> log = std::make_shared<ScriptLog>();
-  std::function<Script(const OpenParams&)> script = [](const OpenParams&) {
+  SharedScripter script = [](const OpenParams&) {
     return Script{{ev_role(), ev_text("hi"), ev_finish("stop"), ev_usage(10, 100)}};
   };
   // What the default script's answer costs on test/m: 10 prompt tokens at $1/M and 100

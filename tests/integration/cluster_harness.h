@@ -58,7 +58,7 @@ class Instance {
 struct Cluster {
   PgDatabase pg;
   std::shared_ptr<ScriptLog> log = std::make_shared<ScriptLog>();
-  std::function<Script(const OpenParams&)> script = [](const OpenParams&) {
+  SharedScripter script = [](const OpenParams&) {
     return Script{{ev_role(), ev_text("hi"), ev_finish("stop"), ev_usage(10, 100)}};
   };
   std::unique_ptr<db::Store> store;  // the operator's own connection

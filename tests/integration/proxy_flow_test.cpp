@@ -33,7 +33,7 @@ models:
 
 struct Fixture {
   std::shared_ptr<ScriptLog> log = std::make_shared<ScriptLog>();
-  std::map<std::string, ScriptedProvider::Scripter> scripts;  // by provider name
+  std::map<std::string, SharedScripter> scripts;  // by provider name (both made before the server)
   std::unique_ptr<RunningProxy> proxy;
   std::string key;
 

@@ -27,7 +27,7 @@ models:
 
 struct Fixture {
   std::shared_ptr<ScriptLog> log = std::make_shared<ScriptLog>();
-  ScriptedProvider::Scripter script = [](const OpenParams&) {
+  SharedScripter script = [](const OpenParams&) {
     return Script{{ev_role(), ev_text("Hello"), ev_text(" world"), ev_finish("stop"), ev_usage(10, 2)}};
   };
   std::mutex mu;

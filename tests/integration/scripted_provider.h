@@ -3,10 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "providers/contract.h"
@@ -60,6 +62,36 @@ class ScriptedProvider : public Provider {
  private:
   Scripter scripter_;
   std::shared_ptr<ScriptLog> log_;
+};
+
+// The reply a test sets on its own thread and the server's workers ask for on theirs, set
+// and called under one mutex. The request that follows orders the two in fact (connect,
+// accept, the worker pool's mutex), but ThreadSanitizer reported these hand-overs as races.
+class SharedScripter {
+ public:
+  SharedScripter() = default;
+  template <class F>
+    requires(!std::same_as<std::decay_t<F>, SharedScripter> && std::is_invocable_r_v<Script, F&, const OpenParams&>)
+  SharedScripter(F f) : f_(std::move(f)) {}
+  template <class F>
+    requires(!std::same_as<std::decay_t<F>, SharedScripter> && std::is_invocable_r_v<Script, F&, const OpenParams&>)
+  SharedScripter& operator=(F f) {
+    std::lock_guard lock(mu_);
+    f_ = std::move(f);
+    return *this;
+  }
+  Script operator()(const OpenParams& p) const {
+    ScriptedProvider::Scripter f;
+    {
+      std::lock_guard lock(mu_);
+      f = f_;
+    }
+    return f(p);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  ScriptedProvider::Scripter f_;
 };
 
 inline Event ev_role() { Event e; e.kind = EventKind::role; return e; }

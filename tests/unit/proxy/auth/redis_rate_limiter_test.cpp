@@ -60,7 +60,7 @@ TEST_CASE("60 RPM across 3 instances lets at most 60 through", "[auth][ratelimit
   for (int i = 0; i < 3; ++i) instances.push_back(limiter());
   REQUIRE(instances[0]->reachable());
   const std::string key = fresh_key();
-  std::atomic<int> admitted{0}, refused{0};
+  std::atomic<int> admitted{0}, refused{0}, malformed{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i)
     for (int t = 0; t < 8; ++t)
@@ -70,9 +70,8 @@ TEST_CASE("60 RPM across 3 instances lets at most 60 through", "[auth][ratelimit
           if (a) {
             ++admitted;
             instances[i]->finish(*a, 0);
-          } else {
-            CHECK(a.error().kind == ErrorKind::rate_limited);
-            CHECK(a.error().retry_after_seconds > 0);
+          } else {  // checked on the main thread below (Catch2 v2)
+            if (a.error().kind != ErrorKind::rate_limited || a.error().retry_after_seconds <= 0) ++malformed;
             ++refused;
           }
         }
@@ -80,6 +79,7 @@ TEST_CASE("60 RPM across 3 instances lets at most 60 through", "[auth][ratelimit
   for (auto& th : threads) th.join();
   CHECK(admitted == 60);
   CHECK(refused == 3 * 8 * 10 - 60);
+  CHECK(malformed == 0);  // every refusal is rate_limited with a Retry-After
 }
 
 TEST_CASE("shared concurrency slots and token windows", "[auth][ratelimit][redis]") {
