@@ -35,7 +35,13 @@ struct Fixture {
     return Script{{ev_role(), ev_text("Hello"), ev_text(" world"), ev_finish("stop"), ev_usage(10, 2)}};
   };
   std::mutex mu;
-  std::vector<ChatRequest> seen;  // what the provider was asked
+  std::vector<ChatRequest> seen;  // what the provider was asked; read it through asked()
+  // After the answer arrived: under the provider's mutex, so the hand-over from the server
+  // thread is ordered for ThreadSanitizer too.
+  const std::vector<ChatRequest>& asked() {
+    std::lock_guard lock(mu);
+    return seen;
+  }
   std::unique_ptr<RunningProxy> proxy;
   std::string key;
 
@@ -103,8 +109,8 @@ TEST_CASE("anthropic: a plain request is answered as a Message, billed and recor
   CHECK(rows[0].cost_pico == 14000000);  // 10 x $1/M + 2 x $2/M
   CHECK(rows[0].finish_reason == "stop");
   CHECK_FALSE(rows[0].streamed);
-  REQUIRE(f.seen.size() == 1);
-  CHECK(f.seen[0].sampling.max_tokens == 100);
+  REQUIRE(f.asked().size() == 1);
+  CHECK(f.asked()[0].sampling.max_tokens == 100);
   CHECK(f.log->max_tokens.at(0) == 100);
 }
 
@@ -180,8 +186,8 @@ TEST_CASE("anthropic: tool calls come back as tool_use blocks, plain and streame
   CHECK(str(tool["id"]) == "call_1");
   CHECK(str(tool["name"]) == "get_weather");
   CHECK(str(tool["input"]["city"]) == "Paris");
-  REQUIRE(f.seen.size() == 1);
-  CHECK(f.seen[0].tool_choice_json == R"({"type":"function","function":{"name":"get_weather"}})");
+  REQUIRE(f.asked().size() == 1);
+  CHECK(f.asked()[0].tool_choice_json == R"({"type":"function","function":{"name":"get_weather"}})");
 
   std::string streamed = body;
   streamed.insert(1, R"("stream":true,)");
@@ -212,8 +218,8 @@ TEST_CASE("anthropic: a tool-use round trip reaches the provider as OpenAI tool 
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18C"},{"type":"text","text":"And?"}]}]})");
   REQUIRE(r);
   REQUIRE(r->status == 200);
-  REQUIRE(f.seen.size() == 1);
-  const auto& m = f.seen[0].messages;
+  REQUIRE(f.asked().size() == 1);
+  const auto& m = f.asked()[0].messages;
   REQUIRE(m.size() == 5);
   CHECK(m[0].role == "system");
   CHECK(m[1].role == "user");
