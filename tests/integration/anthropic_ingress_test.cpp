@@ -38,7 +38,7 @@ struct Fixture {
   std::vector<ChatRequest> seen;  // what the provider was asked; read it through asked()
   // After the answer arrived: under the provider's mutex, so the hand-over from the server
   // thread is ordered for ThreadSanitizer too.
-  const std::vector<ChatRequest>& asked() {
+  std::vector<ChatRequest> asked() {  // a copy: later requests may still be adding to it
     std::lock_guard lock(mu);
     return seen;
   }
@@ -218,8 +218,9 @@ TEST_CASE("anthropic: a tool-use round trip reaches the provider as OpenAI tool 
         {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18C"},{"type":"text","text":"And?"}]}]})");
   REQUIRE(r);
   REQUIRE(r->status == 200);
-  REQUIRE(f.asked().size() == 1);
-  const auto& m = f.asked()[0].messages;
+  const auto asked = f.asked();
+  REQUIRE(asked.size() == 1);
+  const auto& m = asked[0].messages;
   REQUIRE(m.size() == 5);
   CHECK(m[0].role == "system");
   CHECK(m[1].role == "user");
