@@ -29,13 +29,7 @@ class Instance {
     opts.factory = std::move(factory);
     opts.quiet = true;
     opts.key_poll_interval_ms = key_poll_interval_ms;
-    auto app = proxy::App::create(opts);
-    if (!app) throw std::runtime_error("app: " + app.error().message);
-    app_ = std::move(*app);
-    auto port = app_->bind("127.0.0.1", 0);
-    if (!port) throw std::runtime_error("bind: " + port.error().message);
-    port_ = *port;
-    thread_ = std::thread([this] { app_->serve(); });
+    port_ = start_serving(std::move(opts), app_, thread_);
   }
   ~Instance() { stop(); }
   void stop() {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,19 @@ struct ProxyTestOptions {
   std::FILE* access_log = nullptr;  // when set, access-log lines go here (else none)
 };
 
+// An App on `opts`, bound to 127.0.0.1:0 and serving on `thread`; returns its port. Throws
+// what failed (the proxy harness here and the cluster harness's instances both start so).
+inline int start_serving(proxy::AppOptions opts, std::unique_ptr<proxy::App>& app, std::thread& thread) {
+  auto created = proxy::App::create(opts);
+  if (!created) throw std::runtime_error("app: " + created.error().message);
+  app = std::move(*created);
+  auto port = app->bind("127.0.0.1", 0);
+  if (!port) throw std::runtime_error("bind: " + port.error().message);
+  proxy::App* serving = app.get();
+  thread = std::thread([serving] { serving->serve(); });
+  return *port;
+}
+
 class RunningProxy {
  public:
   // `yaml` is a whole config.yaml text; the database is a fresh temp file.
@@ -51,13 +65,7 @@ class RunningProxy {
     if (test_options.access_log) opts.access_log_to = test_options.access_log;
     opts.now_ms = test_options.now_ms;
     opts.key_poll_interval_ms = test_options.key_poll_interval_ms;
-    auto app = proxy::App::create(opts);
-    if (!app) throw std::runtime_error("app: " + app.error().message);
-    app_ = std::move(*app);
-    auto port = app_->bind("127.0.0.1", 0);
-    if (!port) throw std::runtime_error("bind: " + port.error().message);
-    port_ = *port;
-    thread_ = std::thread([this] { app_->serve(); });
+    port_ = start_serving(std::move(opts), app_, thread_);
     auto store = db::open_store(db_path_);
     if (!store) throw std::runtime_error("store: " + store.error().message);
     store_ = std::move(*store);
