@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
   upstream.set_keep_alive_max_count(1000000);
   upstream.set_tcp_nodelay(true);
   upstream.Post("/v1/chat/completions", [](const httplib::Request&, httplib::Response& res) { res.set_content(bench::kChatReply, "application/json"); });
-  int up_port = upstream.bind_to_any_port("127.0.0.1");
+  int up_port = bench::bind_upstream(upstream);
   std::thread up_thread([&] { upstream.listen_after_bind(); });
   std::string yaml = "server: { threads: 64, keep_alive_max_count: 1000000 }\nproviders:\n  - { name: up, kind: openai, base_url: \"http://127.0.0.1:" +
                      std::to_string(up_port) +

@@ -119,10 +119,7 @@ int main(int argc, char** argv) {
       return true;
     });
   });
-  int listen_fd = -1;
-  upstream.set_socket_options([&](socket_t s) { httplib::default_socket_options(s); listen_fd = s; });
-  const int up_port = upstream.bind_to_any_port("127.0.0.1");
-  ::listen(listen_fd, 8192);
+  const int up_port = bench::bind_upstream(upstream, 8192);
   std::thread up_thread([&] { upstream.listen_after_bind(); });
 
   auto tmp = std::filesystem::temp_directory_path() / ("switchyard-conc-" + std::to_string(getpid()));

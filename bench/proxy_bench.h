@@ -2,6 +2,9 @@
 // a Switchyard App started on a config text with a database of its own.
 #pragma once
 
+#include <httplib.h>
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +21,20 @@ inline const char* kChatReply =
     R"("completion_tokens":2,"total_tokens":11}})";
 // What wrk sends through the proxy.
 inline const char* kChatBody = R"({"model":"bench/model","messages":[{"role":"user","content":"Say hello"}],"max_tokens":8})";
+
+// Binds `upstream` to a free port on 127.0.0.1 and listens with `backlog`; the port, or -1.
+// httplib listens with a backlog of 5: a burst of new connections (wrk's, or the proxy's
+// pooled upstream connections) would wait out SYN retransmits, 1 s each.
+inline int bind_upstream(httplib::Server& upstream, int backlog = 4096) {
+  int listen_fd = -1;
+  upstream.set_socket_options([&](socket_t s) {
+    httplib::default_socket_options(s);
+    listen_fd = s;
+  });
+  const int port = upstream.bind_to_any_port("127.0.0.1");
+  if (port > 0 && listen_fd >= 0) ::listen(listen_fd, backlog);
+  return port;
+}
 
 // An App on `yaml` with its ledger in `db_path`, without an access log; nullptr after
 // printing why when the config or the App is refused.

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     nginx = start_nginx(tmp / "nginx", up_port);
     if (nginx < 0) return std::fprintf(stderr, "nginx did not start (apt-get install nginx-light)\n"), 1;
   } else {
-    up_port = upstream.bind_to_any_port("127.0.0.1");
+    up_port = bench::bind_upstream(upstream);
     up_thread = std::thread([&] { upstream.listen_after_bind(); });
   }
 

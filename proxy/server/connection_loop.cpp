@@ -108,14 +108,14 @@ void HardenedServer::serve_connection(int fd, const PeerAddress& remote, const P
 }
 
 // Until the first byte of the next request: false when the client closed, the wait timed
-// out, the server stops, or (for an idle keep-alive connection) other connections are
-// waiting for a worker.
+// out, the server stops, or (for an idle keep-alive connection) other connections wait with
+// no worker free to take them.
 bool HardenedServer::wait_for_request(Conn& c, bool first) {
   if (!c.buf.empty()) return true;
   const auto deadline = Clock::now() + (first ? options_.header_timeout : options_.keep_alive_timeout);
   while (Clock::now() < deadline) {
     if (stopping_) return false;
-    if (!first && pool_ && pool_->queued() > 0) return false;
+    if (!first && pool_ && pool_->starved() > 0) return false;
     switch (recv_some(c.fd, c.buf, std::min(deadline, Clock::now() + kSlice))) {
       case Read::data: return true;
       case Read::eof: return false;

@@ -27,7 +27,12 @@ bool ElasticPool::spawn() {
   if (rc != 0) return false;
   ++threads_;
   ++idle_;
+  update_starved();
   return true;
+}
+
+void ElasticPool::update_starved() {
+  starved_.store(queue_.size() > idle_ ? queue_.size() - idle_ : 0, std::memory_order_relaxed);
 }
 
 bool ElasticPool::submit(std::function<void()> job) {
@@ -36,6 +41,7 @@ bool ElasticPool::submit(std::function<void()> job) {
   if (idle_ <= queue_.size() && threads_ < options_.max_threads) spawn();
   if (idle_ <= queue_.size() && queue_.size() >= options_.max_queue) return false;
   queue_.push_back(std::move(job));
+  update_starved();
   work_.notify_one();
   return true;
 }
@@ -49,14 +55,17 @@ void ElasticPool::run() {
     auto job = std::move(queue_.front());
     queue_.pop_front();
     --idle_;
+    update_starved();
     lock.unlock();
     job();
     job = nullptr;  // its captures die outside the lock
     lock.lock();
     ++idle_;
+    update_starved();
   }
   --idle_;
   --threads_;
+  update_starved();
   ended_.notify_all();
 }
 

@@ -6,6 +6,7 @@
 // thousands of threads fit.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -38,9 +39,14 @@ class ElasticPool {
   size_t threads() const;
   size_t busy() const;
   size_t queued() const;
+  // Jobs no thread is free to take: those queued beyond the idle threads (a job queued while
+  // an idle thread is waking up is not starved). Lock-free: every kept-alive connection asks
+  // it between requests, and gives way when it is above zero.
+  size_t starved() const { return starved_.load(std::memory_order_relaxed); }
 
  private:
-  bool spawn();  // with mu_ held
+  bool spawn();            // with mu_ held
+  void update_starved();   // with mu_ held
   void run();
 
   ElasticPoolOptions options_;
@@ -48,6 +54,7 @@ class ElasticPool {
   std::condition_variable work_, ended_;
   std::deque<std::function<void()>> queue_;
   size_t threads_ = 0, idle_ = 0;
+  std::atomic<size_t> starved_{0};  // max(0, queue_.size() - idle_)
   bool stopping_ = false;
 };
 
