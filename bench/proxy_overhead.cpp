@@ -231,7 +231,9 @@ int main(int argc, char** argv) {
     if (++round > 1000) break;
   }
   auto stats = app->ledger().stats();
-  std::printf("ledger: %lld records written, %lld failed\n", static_cast<long long>(stats.records_written),
+  std::printf("ledger: %lld records written in %lld transactions (%.1f rows each), %lld failed\n",
+              static_cast<long long>(stats.records_written), static_cast<long long>(stats.batches),
+              stats.batches > 0 ? static_cast<double>(stats.records_written) / static_cast<double>(stats.batches) : 0.0,
               static_cast<long long>(stats.records_failed));
 
   app->stop();

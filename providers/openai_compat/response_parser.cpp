@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "providers/json_parser.h"
 #include "providers/json_writer.h"
 
 namespace switchyard::providers::openai_compat {
@@ -94,8 +95,9 @@ ParsedDocument ResponseParser::parse_chunk(std::string_view data) { return parse
 
 ParsedDocument ResponseParser::parse(std::string_view json, bool streamed) {
   ParsedDocument out;
+  ParserLease parser;
   element doc;
-  if (auto err = parser_.parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
+  if (auto err = parser->parse(json.data(), json.size()).get(doc); err != simdjson::SUCCESS) {
     out.malformed = std::string("invalid JSON (") + simdjson::error_message(err) + ")";
     return out;
   }

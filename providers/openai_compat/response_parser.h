@@ -38,7 +38,6 @@ class ResponseParser {
 
   bool chat_;
   std::string provider_name_;
-  simdjson::dom::parser parser_;  // reused: its buffers grow once per stream
   std::set<int64_t> started_choices_;  // a role event was emitted for these
 };
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "providers/json_parser.h"
+
 namespace switchyard::proxy {
 
 namespace {
@@ -34,9 +36,9 @@ std::optional<std::string> scan(element e, const std::string& path) {
 }  // namespace
 
 std::optional<std::string> first_duplicate_key(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
+  ParserLease parser;
   element doc;
-  if (parser.parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  if (parser->parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) return std::nullopt;
   return scan(doc, "");
 }
 

@@ -5,6 +5,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "providers/json_parser.h"
 #include "proxy/api/anthropic/parse_detail.h"
 
 namespace switchyard::proxy::anthropic {
@@ -50,8 +51,8 @@ Status finish(Context& c) {
 }
 
 Result<ChatRequest> parse(std::string_view body, const ParseOptions& options) {
-  simdjson::dom::parser parser;  // per call: a large body should not pin memory in a thread
-  NORM_TRY(top, body_object(parser, body));
+  ParserLease parser;  // this thread's, unless lent already; large bodies are not kept
+  NORM_TRY(top, body_object(*parser, body));
   ChatRequest request;
   Context c{request, options, false, false, {}, {}, {}};
   const auto& fields = known_fields();

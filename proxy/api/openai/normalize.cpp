@@ -6,6 +6,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "providers/json_parser.h"
 #include "proxy/api/openai/normalize_detail.h"
 
 namespace switchyard::proxy {
@@ -89,8 +90,8 @@ Status finish(Context& c) {
 }
 
 Result<ChatRequest> normalize(std::string_view body, const NormalizeOptions& options) {
-  simdjson::dom::parser parser;  // per call: a 10 MiB body should not pin memory in a thread
-  NORM_TRY(top, body_object(parser, body));
+  ParserLease parser;  // this thread's, unless lent already; large bodies are not kept
+  NORM_TRY(top, body_object(*parser, body));
 
   ChatRequest request;
   Context c{request, options, {}, {}, false, false, false, false, {}, {}};
