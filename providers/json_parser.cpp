@@ -2,36 +2,26 @@
 
 namespace switchyard {
 
-namespace {
-
-struct ThreadParser {
+struct ParserLease::ThreadParser {
   simdjson::dom::parser parser;
   bool lent = false;
 };
 
-ThreadParser& thread_parser() {
-  thread_local ThreadParser p;
-  return p;
-}
-
-}  // namespace
-
 ParserLease::ParserLease() {
-  ThreadParser& t = thread_parser();
-  if (!t.lent) {
-    t.lent = true;
-    borrowed_ = true;
-    parser_ = &t.parser;
+  thread_local ThreadParser mine;
+  if (!mine.lent) {
+    mine.lent = true;
+    thread_ = &mine;
+    parser_ = &mine.parser;
   } else {
     parser_ = &own_.emplace();
   }
 }
 
 ParserLease::~ParserLease() {
-  if (!borrowed_) return;
-  ThreadParser& t = thread_parser();
-  if (t.parser.capacity() > kKeepBytes) t.parser = simdjson::dom::parser{};  // frees its buffers
-  t.lent = false;
+  if (!thread_) return;
+  if (thread_->parser.capacity() > kKeepBytes) thread_->parser = simdjson::dom::parser{};  // frees its buffers
+  thread_->lent = false;
 }
 
 }  // namespace switchyard

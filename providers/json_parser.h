@@ -1,9 +1,9 @@
 // simdjson parsers on the request path. A dom::parser allocates its depth stacks on its
-// first document and grows its buffers to the largest one, so one constructed per call
-// cost about 6% of the proxy's CPU per request (issue 16's throughput pass). A ParserLease
-// lends this thread's parser while no other lease on the thread holds it (a nested parse
-// gets a parser of its own), and the thread's parser drops its buffers after a document
-// larger than kKeepBytes, so a large body does not pin memory in a thread.
+// first document and grows its buffers to the largest one. A ParserLease lends this
+// thread's parser while no other lease on the thread holds it (a nested parse gets a parser
+// of its own), so a request does not allocate a parser per parse; and the thread's parser
+// drops its buffers after a document larger than kKeepBytes, so a large body does not pin
+// memory in one of thousands of worker threads (a thread_local parser did).
 //
 // A lease is for one scope on one thread: documents parsed with it are valid until the
 // lease ends or parses again. Never keep one in an object that may move between threads.
@@ -29,9 +29,10 @@ class ParserLease {
   simdjson::dom::parser* operator->() { return parser_; }
 
  private:
-  simdjson::dom::parser* parser_ = nullptr;
+  struct ThreadParser;
+  ThreadParser* thread_ = nullptr;             // the thread's parser, when this lease holds it
   std::optional<simdjson::dom::parser> own_;  // when the thread's parser is lent already
-  bool borrowed_ = false;
+  simdjson::dom::parser* parser_ = nullptr;
 };
 
 }  // namespace switchyard
