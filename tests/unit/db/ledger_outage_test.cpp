@@ -16,10 +16,12 @@
 #include "db/ledger_writer.h"
 #include "db/spill_file.h"
 #include "db/store.h"
+#include "support/eventually.h"
 #include "temp_db.h"
 
 using namespace switchyard::db;
 using switchyard::db::testing::sample_usage;
+using switchyard::testing::eventually;
 
 namespace {
 
@@ -42,17 +44,6 @@ class FlakyStore final : public UsageStore {
   std::unique_ptr<Store> inner_;
   std::shared_ptr<std::atomic<bool>> down_;
 };
-
-// Waits for a condition the writer thread makes true; fails after 20 s, never sleeps blind.
-template <class F>
-bool eventually(F f) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!f()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
 
 const std::string kKey(64, 'k');
 

@@ -9,8 +9,10 @@
 #include <thread>
 
 #include "proxy/server/elastic_pool.h"
+#include "support/eventually.h"
 
 using namespace switchyard::proxy;
+using switchyard::testing::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,16 +37,6 @@ struct Gate {
     cv.notify_all();
   }
 };
-
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 }  // namespace
 
